@@ -1,0 +1,123 @@
+/*
+ * acoustid_core.h
+ *		Fingerprint algorithms shared by the PostgreSQL module and the Python
+ *		package.  No PostgreSQL headers here: the same object files are linked
+ *		into the backend and into a cffi extension.
+ */
+#ifndef ACOUSTID_CORE_H
+#define ACOUSTID_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Chromaprint's item for digital silence. */
+#define ACOUSTID_SILENCE 627964279
+
+/* acoustid_extract_query returns at most this many terms. */
+#define ACOUSTID_QUERY_LENGTH 120
+
+/* Keys are the top 14 bits of an item. */
+#define ACOUSTID_KEY_BITS 14
+#define ACOUSTID_KEY_COUNT (1 << ACOUSTID_KEY_BITS)
+
+/* Upper bound on item pairs acoustid_compare3 examines in one call. */
+#define ACOUSTID_COMPARE3_MAX_PAIRS ((int64_t) 4000000000LL)
+
+/* Status codes returned by the core; the front ends turn them into errors. */
+typedef enum acoustid_status
+{
+	ACOUSTID_OK = 0,
+	ACOUSTID_ERR_BAD_CHARACTER,		/* character outside the base64 alphabet */
+	ACOUSTID_ERR_BAD_LENGTH,		/* base64 text of impossible length */
+	ACOUSTID_ERR_SHORT_HEADER,		/* fewer than 4 header bytes */
+	ACOUSTID_ERR_MISSING_ZEROS,		/* 3-bit stream ends before N items */
+	ACOUSTID_ERR_MISSING_EXCEPTIONS,	/* 5-bit stream shorter than needed */
+	ACOUSTID_ERR_BIT_OVERFLOW,		/* a bit position past 32 */
+	ACOUSTID_ERR_BAD_ALGORITHM,		/* algorithm outside 0..255 */
+	ACOUSTID_ERR_TOO_LONG,			/* input beyond what the format can hold */
+	ACOUSTID_ERR_TOO_MUCH_WORK,		/* compare3 input over the pair limit */
+	ACOUSTID_ERR_NO_MEMORY
+} acoustid_status;
+
+/* Human-readable text for a status, lower case, no trailing period. */
+extern const char *acoustid_core_status_message(acoustid_status status);
+
+/*
+ * Scratch tables for acoustid_compare2.  They are stamped with a generation
+ * number instead of being cleared on every call, which is what makes the
+ * sparse implementation fast.  One workspace per thread; zero-initialise it
+ * (static storage or calloc) before first use.
+ */
+typedef struct acoustid_key_slot
+{
+	uint32_t	pos_stamp;		/* generation in which a_pos was written */
+	uint32_t	a_pos;			/* last index of this key in a */
+	uint32_t	b_pos;			/* last index of this key in b */
+	uint32_t	seen_stamp;		/* marks keys counted as distinct */
+} acoustid_key_slot;
+
+typedef struct acoustid_workspace
+{
+	uint32_t	generation;
+	acoustid_key_slot slot[ACOUSTID_KEY_COUNT];
+	uint64_t	common[ACOUSTID_KEY_COUNT / 64];	/* keys in both a and b */
+	int64_t		vote[ACOUSTID_KEY_COUNT];	/* offsets voted for, walk order */
+	uint32_t	tally[2 * ACOUSTID_KEY_COUNT];	/* votes per offset; kept zero */
+} acoustid_workspace;
+
+extern size_t acoustid_core_workspace_size(void);
+
+/* The four functions AcoustID's server calls; results are bit-identical. */
+extern float acoustid_core_compare(const int32_t *a, size_t asize,
+							  const int32_t *b, size_t bsize);
+extern float acoustid_core_compare2(const int32_t *a, size_t asize,
+							   const int32_t *b, size_t bsize,
+							   int32_t maxoffset, acoustid_workspace *ws);
+
+/*
+ * counts must hold acoustid_core_compare3_counts_size(asize, bsize) zeroed
+ * entries; the caller allocates it so that the core never allocates.
+ */
+extern size_t acoustid_core_compare3_counts_size(size_t asize, size_t bsize);
+
+/* Item pairs compare3 examines; over ACOUSTID_COMPARE3_MAX_PAIRS it refuses. */
+extern int64_t acoustid_core_compare3_pairs(size_t asize, size_t bsize,
+									   int32_t maxoffset);
+extern acoustid_status acoustid_core_compare3(const int32_t *a, size_t asize,
+										 const int32_t *b, size_t bsize,
+										 int32_t maxoffset, int64_t *counts,
+										 float *score);
+
+/* Writes at most ACOUSTID_QUERY_LENGTH terms into query; returns how many. */
+extern size_t acoustid_core_extract_query(const int32_t *fp, size_t size,
+									 int32_t *query);
+
+/* Majority vote of every bit over the items; 0 for an empty array. */
+extern int32_t acoustid_core_simhash(const int32_t *fp, size_t size);
+
+/*
+ * Chromaprint's compressed fingerprint strings.
+ *
+ * acoustid_decode_header validates the text far enough to report the
+ * algorithm and the item count, so that the caller can size the output
+ * buffer; acoustid_decode then fills it.
+ */
+extern acoustid_status acoustid_core_decode_header(const char *text, size_t len,
+											  int *algorithm, size_t *count);
+extern acoustid_status acoustid_core_decode(const char *text, size_t len,
+									   int32_t *items, size_t count);
+
+/* Upper bound of the encoded length (without a terminating zero). */
+extern size_t acoustid_core_encoded_size_bound(size_t count);
+extern acoustid_status acoustid_core_encode(const int32_t *items, size_t count,
+									   int algorithm, char *out,
+									   size_t *out_len);
+
+/*
+ * Optional hook called now and then during long loops, so that the backend
+ * can honour query cancellation.  It may not return (PostgreSQL longjmps):
+ * the core holds no resources of its own while it is called.
+ */
+extern void (*acoustid_interrupt_hook) (void);
+
+#endif							/* ACOUSTID_CORE_H */

@@ -1,0 +1,281 @@
+/*
+ * compare2.c
+ *		acoustid_compare2: AcoustID's production scorer, bit for bit.
+ *
+ * The reference clears a 64 KiB table and walks all 16,383 key slots on
+ * every call.  Here the key table is stamped with a generation number and
+ * only the keys that occur in both fingerprints are visited (through a 2 KiB
+ * bitmap, in increasing key order), which gives the same votes in the same
+ * order and therefore the same winning offset and the same float result.
+ *
+ * Positions are kept in 32 bits, so arrays longer than 65,535 items get the
+ * true offsets instead of the reference's 16-bit wrap-around.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acoustid_core.h"
+
+#define KEY_OF(x) ((uint32_t) (x) >> (32 - ACOUSTID_KEY_BITS))
+
+/* The walk stops before the last key (a quirk of the reference). */
+#define LAST_WALKED_KEY (ACOUSTID_KEY_COUNT - 2)
+
+/* Key whose stale position byte leaks into the flag for key 16383. */
+#define ALIASED_KEY (ACOUSTID_KEY_COUNT / 2 - 1)
+
+size_t
+acoustid_core_workspace_size(void)
+{
+	return sizeof(acoustid_workspace);
+}
+
+/*
+ * Starts a call: returns a generation g such that no slot carries g or g + 1,
+ * so that stamps from earlier calls read as "absent".
+ */
+static uint32_t
+begin_generation(acoustid_workspace *ws)
+{
+	if (ws->generation >= UINT32_MAX - 2)
+	{
+		memset(ws->slot, 0, sizeof(ws->slot));
+		ws->generation = 0;
+	}
+	ws->generation += 2;
+	return ws->generation;
+}
+
+static inline int
+popcount32(uint32_t x)
+{
+	return __builtin_popcount(x);
+}
+
+static int
+compare_int64(const void *x, const void *y)
+{
+	int64_t		a = *(const int64_t *) x;
+	int64_t		b = *(const int64_t *) y;
+
+	return (a > b) - (a < b);
+}
+
+/*
+ * Picks the winning offset among nvotes votes (in walk order): the first
+ * offset whose tally becomes strictly larger than every tally before it.
+ * A direct tally table is used when the offsets fit in it, else a sort.
+ */
+static void
+pick_offset(acoustid_workspace *ws, size_t nvotes, int64_t lowest,
+			int64_t highest, int64_t *topoffset, uint32_t *topcount)
+{
+	size_t		i;
+
+	*topcount = 0;
+	*topoffset = 0;
+	if (nvotes == 0)
+		return;
+
+	if (highest - lowest < 2 * ACOUSTID_KEY_COUNT)
+	{
+		for (i = 0; i < nvotes; i++)
+		{
+			uint32_t	count = ++ws->tally[ws->vote[i] - lowest];
+
+			if (count > *topcount)
+			{
+				*topcount = count;
+				*topoffset = ws->vote[i];
+			}
+		}
+		for (i = 0; i < nvotes; i++)
+			ws->tally[ws->vote[i] - lowest] = 0;
+		return;
+	}
+
+	/*
+	 * Offsets too far apart for the table (arrays of tens of thousands of
+	 * items without maxoffset).  Sort (offset, walk index) pairs: within an
+	 * offset's run the last entry is the vote that brought it to its final
+	 * tally, and the winner is the largest tally reached earliest.
+	 */
+	{
+		size_t		run_start = 0;
+		int64_t		winner_reached = 0;
+
+		for (i = 0; i < nvotes; i++)
+			ws->vote[i] = (ws->vote[i] - lowest) * (int64_t) ACOUSTID_KEY_COUNT + (int64_t) i;
+		qsort(ws->vote, nvotes, sizeof(int64_t), compare_int64);
+		for (i = 1; i <= nvotes; i++)
+		{
+			int64_t		offset = ws->vote[run_start] / ACOUSTID_KEY_COUNT;
+
+			if (i < nvotes && ws->vote[i] / ACOUSTID_KEY_COUNT == offset)
+				continue;
+			{
+				uint32_t	count = (uint32_t) (i - run_start);
+				int64_t		reached = ws->vote[i - 1] % ACOUSTID_KEY_COUNT;
+
+				if (count > *topcount ||
+					(count == *topcount && reached < winner_reached))
+				{
+					*topcount = count;
+					*topoffset = offset + lowest;
+					winner_reached = reached;
+				}
+			}
+			run_start = i;
+		}
+	}
+}
+
+/* Number of distinct keys in items, skipping keys already stamped. */
+static int
+count_distinct(acoustid_workspace *ws, const int32_t *items, size_t size,
+			   uint32_t stamp)
+{
+	int			distinct = 0;
+	size_t		i;
+
+	for (i = 0; i < size; i++)
+	{
+		acoustid_key_slot *slot = &ws->slot[KEY_OF(items[i])];
+
+		if (slot->seen_stamp != stamp)
+		{
+			slot->seen_stamp = stamp;
+			distinct++;
+		}
+	}
+	return distinct;
+}
+
+float
+acoustid_core_compare2(const int32_t *a, size_t asize,
+				  const int32_t *b, size_t bsize,
+				  int32_t maxoffset, acoustid_workspace *ws)
+{
+	uint32_t	g;
+	size_t		i;
+	size_t		nvotes = 0;
+	int64_t		lowest = INT64_MAX;
+	int64_t		highest = INT64_MIN;
+	int64_t		topoffset;
+	uint32_t	topcount;
+	int64_t		minsize;
+	int64_t		size;
+	int64_t		biterror = 0;
+	int			auniq;
+	int			buniq;
+	int			stale;
+	int			a_has_last_key;
+	float		diversity;
+	float		score;
+	unsigned	w;
+
+	if (asize == 0 || bsize == 0)
+		return 0.0f;
+
+	g = begin_generation(ws);
+
+	/* 1. last position of each key in a, then in b (only keys a has) */
+	for (i = 0; i < asize; i++)
+	{
+		acoustid_key_slot *slot = &ws->slot[KEY_OF(a[i])];
+
+		slot->pos_stamp = g;
+		slot->a_pos = (uint32_t) i;
+	}
+	memset(ws->common, 0, sizeof(ws->common));
+	for (i = 0; i < bsize; i++)
+	{
+		uint32_t	key = KEY_OF(b[i]);
+		acoustid_key_slot *slot = &ws->slot[key];
+
+		if (slot->pos_stamp == g)
+		{
+			slot->b_pos = (uint32_t) i;
+			ws->common[key / 64] |= UINT64_C(1) << (key % 64);
+		}
+	}
+
+	/* 2. votes, in increasing key order; position 0 means "absent" */
+	ws->common[(LAST_WALKED_KEY + 1) / 64] &= ~(UINT64_C(1) << ((LAST_WALKED_KEY + 1) % 64));
+	for (w = 0; w < ACOUSTID_KEY_COUNT / 64; w++)
+	{
+		uint64_t	bits = ws->common[w];
+
+		while (bits != 0)
+		{
+			uint32_t	key = w * 64 + (uint32_t) __builtin_ctzll(bits);
+			acoustid_key_slot *slot = &ws->slot[key];
+			int64_t		d;
+
+			bits &= bits - 1;
+			if (slot->a_pos == 0 || slot->b_pos == 0)
+				continue;
+			d = (int64_t) slot->a_pos - (int64_t) slot->b_pos;
+			if (maxoffset != 0 && (d < -(int64_t) maxoffset || d > (int64_t) maxoffset))
+				continue;
+			ws->vote[nvotes++] = d;
+			if (d < lowest)
+				lowest = d;
+			if (d > highest)
+				highest = d;
+		}
+	}
+	if (nvotes == 0)
+		return 0.0f;
+	pick_offset(ws, nvotes, lowest, highest, &topoffset, &topcount);
+
+	/* 3-4. align on the winning offset */
+	minsize = (int64_t) (asize < bsize ? asize : bsize) & ~(int64_t) 1;
+	if (topoffset < 0)
+	{
+		b += -topoffset;
+		bsize -= (size_t) -topoffset;
+	}
+	else
+	{
+		a += topoffset;
+		asize -= (size_t) topoffset;
+	}
+	size = (int64_t) (asize < bsize ? asize : bsize) / 2;
+	if (size == 0 || minsize == 0)
+		return 0.0f;
+
+	/*
+	 * 5. distinct keys.  The reference's flag for key 16383 is the high byte
+	 * of the 16-bit position of key 8191 in a, and survives the clear
+	 * between the two counts.
+	 */
+	stale = ws->slot[ALIASED_KEY].pos_stamp == g &&
+		ws->slot[ALIASED_KEY].a_pos >= 256 &&
+		ws->slot[ALIASED_KEY].a_pos < 65536;
+	ws->slot[ACOUSTID_KEY_COUNT - 1].seen_stamp = stale ? g : 0;
+	auniq = count_distinct(ws, a, asize, g);
+	a_has_last_key = !stale && ws->slot[ACOUSTID_KEY_COUNT - 1].seen_stamp == g;
+	ws->slot[ACOUSTID_KEY_COUNT - 1].seen_stamp = (stale || a_has_last_key) ? g + 1 : 0;
+	buniq = count_distinct(ws, b, bsize, g + 1);
+
+	/* Same expression and types as the reference, for the same rounding. */
+	diversity = fmin(fmin(1.0, (float) (auniq + 10) / (int) asize + 0.5),
+					 fmin(1.0, (float) (buniq + 10) / (int) bsize + 0.5));
+
+	/* 6. too few votes for the fingerprints' diversity */
+	if (topcount < (auniq > buniq ? auniq : buniq) * 0.02)
+		return 0.0f;
+
+	/* 7. bit errors over the aligned 64-bit words */
+	for (i = 0; i < (size_t) size * 2; i++)
+		biterror += popcount32((uint32_t) a[i] ^ (uint32_t) b[i]);
+
+	score = (size * 2.0 / minsize) * (1.0 - 2.0 * (float) biterror / (double) (64 * size));
+	if (score < 0.0)
+		score = 0.0f;
+	if (diversity < 1.0)
+		score = pow(score, 8.0 - 7.0 * diversity);
+	return score;
+}

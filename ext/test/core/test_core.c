@@ -1,0 +1,351 @@
+/*
+ * test_core.c
+ *		Unit tests of the pure-C core, run under AddressSanitizer and
+ *		UndefinedBehaviorSanitizer by `make test`.
+ *
+ * The sparse compare2 is checked against the spec-literal dense version on
+ * seeded random input of every shape we could think of; the codec is checked
+ * by round trips and by decoding random and mutated text.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acoustid_core.h"
+#include "dense_compare2.h"
+
+static int	failures = 0;
+static int	checks = 0;
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+
+#define CHECK(cond, ...) \
+	do { \
+		checks++; \
+		if (!(cond)) \
+		{ \
+			failures++; \
+			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+			fprintf(stderr, __VA_ARGS__); \
+			fputc('\n', stderr); \
+		} \
+	} while (0)
+
+static uint32_t
+rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t) (rng_state >> 16);
+}
+
+static uint32_t
+rnd_below(uint32_t n)
+{
+	return n == 0 ? 0 : rnd() % n;
+}
+
+/* A Chromaprint-like random walk: each item flips 0..6 bits of the last. */
+static void
+random_walk(int32_t *out, size_t n)
+{
+	uint32_t	x = rnd();
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+	{
+		int			flips = (int) rnd_below(7);
+
+		while (flips-- > 0)
+			x ^= UINT32_C(1) << rnd_below(32);
+		out[i] = (int32_t) x;
+	}
+}
+
+/* Shapes that stress the quirks: few values, silence, keys 8191 and 16383. */
+static void
+random_shape(int32_t *out, size_t n, int shape)
+{
+	size_t		i;
+
+	random_walk(out, n);
+	for (i = 0; i < n; i++)
+	{
+		switch (shape)
+		{
+			case 1:				/* low diversity */
+				out[i] = (int32_t) (rnd_below(5) << 28 | rnd_below(3));
+				break;
+			case 2:				/* silence-heavy */
+				if (rnd_below(3) != 0)
+					out[i] = ACOUSTID_SILENCE;
+				break;
+			case 3:				/* keys 8191 and 16383 sprinkled in */
+				if (rnd_below(4) == 0)
+					out[i] = (int32_t) ((rnd_below(2) ? UINT32_C(0xFFFC0000) : UINT32_C(0x7FFC0000)) | rnd_below(1 << 18));
+				break;
+			default:
+				break;
+		}
+	}
+}
+
+/* b = a with a trimmed start, bit noise, and maybe a tail cut. */
+static void
+make_variant(const int32_t *a, size_t an, int32_t *b, size_t *bn)
+{
+	size_t		drop = rnd_below(12);
+	size_t		i;
+
+	if (drop > an)
+		drop = an;
+	*bn = an - drop - rnd_below((uint32_t) (an - drop) / 4 + 1);
+	for (i = 0; i < *bn; i++)
+	{
+		uint32_t	x = (uint32_t) a[i + drop];
+		int			bit;
+
+		for (bit = 0; bit < 32; bit++)
+			if (rnd_below(100) < 3)
+				x ^= UINT32_C(1) << bit;
+		b[i] = (int32_t) x;
+	}
+}
+
+static void
+test_compare2_matches_dense(void)
+{
+	static acoustid_workspace ws;
+	static const int32_t offsets[] = {0, 80, 1, 5, -1, -80, 1000, 2147483647, -2147483647 - 1};
+	enum
+	{
+	MAXN = 1300};
+	int32_t    *a = malloc(MAXN * sizeof(int32_t));
+	int32_t    *b = malloc(MAXN * sizeof(int32_t));
+	int			round;
+	int			mismatches = 0;
+
+	for (round = 0; round < 6000; round++)
+	{
+		size_t		an = rnd_below(round % 7 == 0 ? 8 : MAXN) + (round % 5 == 0 ? 0 : 1);
+		size_t		bn;
+		size_t		k;
+		int			shape = (int) rnd_below(4);
+
+		random_shape(a, an, shape);
+		if (rnd_below(2))
+			make_variant(a, an, b, &bn);
+		else
+		{
+			bn = rnd_below(MAXN);
+			random_shape(b, bn, shape);
+		}
+		for (k = 0; k < sizeof(offsets) / sizeof(offsets[0]); k++)
+		{
+			float		fast = acoustid_core_compare2(a, an, b, bn, offsets[k], &ws);
+			float		slow = dense_compare2(a, (int) an, b, (int) bn, offsets[k]);
+
+			if (memcmp(&fast, &slow, sizeof(float)) != 0)
+			{
+				if (mismatches++ < 5)
+					fprintf(stderr, "compare2 round %d shape %d sizes %zu/%zu maxoffset %d: sparse %.9g dense %.9g\n",
+							round, shape, an, bn, offsets[k], fast, slow);
+			}
+		}
+	}
+	CHECK(mismatches == 0, "%d compare2 results differ from the dense reference", mismatches);
+	free(a);
+	free(b);
+}
+
+static void
+test_compare2_known_values(void)
+{
+	static acoustid_workspace ws;
+	int32_t		fp[950];
+	int32_t		two[2] = {1, 2};
+
+	random_walk(fp, 950);
+	CHECK(acoustid_core_compare2(fp, 950, fp, 950, 80, &ws) == 1.0f, "self score is 1");
+	CHECK(acoustid_core_compare2(fp, 950, fp, 0, 80, &ws) == 0.0f, "empty scores 0");
+	CHECK(acoustid_core_compare2(two, 1, two, 1, 0, &ws) == 0.0f, "one item scores 0");
+	CHECK(acoustid_core_compare2(fp, 950, fp, 950, -1, &ws) == 0.0f, "negative maxoffset skips all votes");
+}
+
+static void
+test_compare2_long_arrays(void)
+{
+	static acoustid_workspace ws;
+	size_t		n = 200000;
+	int32_t    *a = malloc(n * sizeof(int32_t));
+	int32_t    *b = malloc(n * sizeof(int32_t));
+	float		score;
+
+	random_walk(a, n);
+	memcpy(b, a + 7, (n - 7) * sizeof(int32_t));
+	score = acoustid_core_compare2(a, n, b, n - 7, 0, &ws);
+	CHECK(score > 0.99f, "long arrays align on the true offset (score %g)", score);
+	random_walk(b, n);
+	score = acoustid_core_compare2(a, n, b, n, 0, &ws);
+	CHECK(score >= 0.0f && score <= 1.0f, "long unrelated arrays give a sane score (%g)", score);
+	free(a);
+	free(b);
+}
+
+static void
+test_compare_and_compare3(void)
+{
+	int32_t		fp[300];
+	int64_t    *counts = calloc(acoustid_core_compare3_counts_size(300, 300), sizeof(int64_t));
+	float		score = -1.0f;
+
+	random_walk(fp, 300);
+	CHECK(acoustid_core_compare(fp, 300, fp, 300) == 1.0f, "compare self is 1");
+	CHECK(acoustid_core_compare(fp, 300, fp, 0) == 0.0f, "compare empty is 0");
+	CHECK(acoustid_core_compare3(fp, 300, fp, 300, -1, counts, &score) == ACOUSTID_OK && score == 1.0f,
+		  "compare3 self is 1 (%g)", score);
+	memset(counts, 0, acoustid_core_compare3_counts_size(300, 300) * sizeof(int64_t));
+	CHECK(acoustid_core_compare3(fp, 300, fp, 300, 0, counts, &score) == ACOUSTID_OK && score == 0.0f,
+		  "compare3 maxoffset 0 is 0");
+	CHECK(acoustid_core_compare3(fp, 100000, fp, 100000, -1, counts, &score) == ACOUSTID_ERR_TOO_MUCH_WORK,
+		  "compare3 refuses 1e10 pairs");
+	free(counts);
+}
+
+static void
+test_extract_query(void)
+{
+	int32_t		fp[400];
+	int32_t		query[ACOUSTID_QUERY_LENGTH];
+	int32_t		silence[3] = {ACOUSTID_SILENCE, ACOUSTID_SILENCE, ACOUSTID_SILENCE};
+	size_t		n,
+				i;
+
+	CHECK(acoustid_core_extract_query(silence, 3, query) == 0, "all silence gives no terms");
+	for (i = 0; i < 400; i++)
+		fp[i] = (int32_t) (i << 4);
+	n = acoustid_core_extract_query(fp, 400, query);
+	CHECK(n == 120 && query[0] == 80 << 4, "long prints start at 80 (%zu, %d)", n, query[0]);
+	n = acoustid_core_extract_query(fp, 150, query);
+	CHECK(n == 120 && query[0] == 30 << 4, "start is clean count - 120");
+	fp[0] = 0x12345678;
+	fp[1] = 0x1234567F;
+	n = acoustid_core_extract_query(fp, 2, query);
+	CHECK(n == 1 && query[0] == 0x12345670, "masked duplicates are dropped");
+}
+
+static void
+test_simhash(void)
+{
+	int32_t		items[3] = {1, 3, -1};
+
+	CHECK(acoustid_core_simhash(items, 0) == 0, "empty simhash is 0");
+	CHECK(acoustid_core_simhash(items, 3) == 3, "majority bits (%d)", acoustid_core_simhash(items, 3));
+	CHECK(acoustid_core_simhash(items, 2) == 1, "ties are not a majority");
+}
+
+static void
+test_codec_round_trip(void)
+{
+	enum
+	{
+	MAXN = 2000};
+	int32_t    *items = malloc(MAXN * sizeof(int32_t));
+	int32_t    *back = malloc(MAXN * sizeof(int32_t));
+	char	   *text = malloc(acoustid_core_encoded_size_bound(MAXN) + 1);
+	int			round;
+
+	for (round = 0; round < 500; round++)
+	{
+		size_t		n = rnd_below(MAXN);
+		size_t		len;
+		size_t		count = 0;
+		int			algorithm = -1;
+		size_t		i;
+
+		random_shape(items, n, (int) rnd_below(4));
+		if (round % 10 == 0)
+			for (i = 0; i < n; i++)
+				items[i] = (int32_t) rnd();
+		CHECK(acoustid_core_encode(items, n, round % 3, text, &len) == ACOUSTID_OK, "encode");
+		CHECK(len <= acoustid_core_encoded_size_bound(n), "size bound holds");
+		CHECK(acoustid_core_decode_header(text, len, &algorithm, &count) == ACOUSTID_OK &&
+			  count == n && algorithm == round % 3, "header round trip");
+		CHECK(acoustid_core_decode(text, len, back, count) == ACOUSTID_OK &&
+			  memcmp(items, back, n * sizeof(int32_t)) == 0, "items round trip (n=%zu)", n);
+	}
+	free(items);
+	free(back);
+	free(text);
+}
+
+/* Decodes text the way a front end does; returns the status. */
+static acoustid_status
+decode_any(const char *text, size_t len)
+{
+	int			algorithm;
+	size_t		count;
+	int32_t    *items;
+	acoustid_status status = acoustid_core_decode_header(text, len, &algorithm, &count);
+
+	if (status != ACOUSTID_OK)
+		return status;
+	items = malloc((count ? count : 1) * sizeof(int32_t));
+	status = acoustid_core_decode(text, len, items, count);
+	free(items);
+	return status;
+}
+
+static void
+test_codec_hostile(void)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	int32_t		items[500];
+	char		good[4096];
+	char		text[4096];
+	size_t		len;
+	int			round;
+	long		errors = 0;
+
+	CHECK(decode_any("AQA", 3) == ACOUSTID_ERR_SHORT_HEADER, "short header");
+	CHECK(decode_any("AQAAAA", 6) == ACOUSTID_OK, "zero items");
+	CHECK(decode_any("AQAAA", 5) == ACOUSTID_ERR_BAD_LENGTH, "length 5");
+	CHECK(decode_any("AQ=AAA", 6) == ACOUSTID_ERR_BAD_CHARACTER, "padding is refused");
+	CHECK(decode_any("AP___w", 6) == ACOUSTID_ERR_MISSING_ZEROS, "huge count, no body");
+
+	random_walk(items, 500);
+	acoustid_core_encode(items, 500, 1, good, &len);
+	for (round = 0; round < 20000; round++)
+	{
+		size_t		n = len;
+		int			edits = (int) rnd_below(4) + 1;
+
+		memcpy(text, good, len);
+		if (round % 4 == 0)
+			n = rnd_below((uint32_t) len + 1);	/* truncation */
+		while (edits-- > 0 && n > 0)
+			text[rnd_below((uint32_t) n)] = alphabet[rnd_below(64)];
+		if (round % 50 == 0)
+			for (n = 0; n < 200; n++)
+				text[n] = alphabet[rnd_below(64)];
+		if (decode_any(text, n) != ACOUSTID_OK)
+			errors++;
+	}
+	CHECK(errors > 0, "some mutated strings are refused");
+	CHECK(decode_any("_____________", 12) != ACOUSTID_OK, "all-ones text is refused");
+}
+
+int
+main(void)
+{
+	test_compare2_known_values();
+	test_compare2_matches_dense();
+	test_compare2_long_arrays();
+	test_compare_and_compare3();
+	test_extract_query();
+	test_simhash();
+	test_codec_round_trip();
+	test_codec_hostile();
+	printf("%d passed, %d failed\n", checks - failures, failures);
+	return failures == 0 ? 0 : 1;
+}
