@@ -1,0 +1,15 @@
+"""Exceptions raised by acoustid_pg, all under one base class."""
+
+from __future__ import annotations
+
+
+class AcoustidError(Exception):
+    """Base class of every error acoustid_pg raises on purpose."""
+
+
+class FingerprintError(AcoustidError, ValueError):
+    """A fingerprint (array or compressed string) is malformed."""
+
+
+class ClusterError(AcoustidError):
+    """A local PostgreSQL cluster could not be created, started or stopped."""
