@@ -13,3 +13,7 @@ class FingerprintError(AcoustidError, ValueError):
 
 class ClusterError(AcoustidError):
     """A local PostgreSQL cluster could not be created, started or stopped."""
+
+
+class AudioError(AcoustidError):
+    """An audio file could not be fingerprinted (missing, unreadable, no fpcalc)."""
