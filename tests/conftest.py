@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from acoustid_pg import migrate
 from acoustid_pg.cluster import Cluster
 
 TEMPLATE = "acoustid_template"
@@ -34,10 +35,10 @@ def cluster() -> Iterator[Cluster]:
         yield running
 
 
-def new_database(cluster: Cluster, prefix: str = "test") -> str:
+def new_database(cluster: Cluster, prefix: str = "test", template: str = TEMPLATE) -> str:
     name = f"{prefix}_{next(_counter)}"
     with psycopg.connect(cluster.conninfo(), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
     return name
 
 
@@ -50,4 +51,26 @@ def dbname(cluster: Cluster) -> str:
 @pytest.fixture
 def conn(cluster: Cluster, dbname: str) -> Iterator[psycopg.Connection]:
     with psycopg.connect(cluster.conninfo(dbname), autocommit=True) as connection:
+        yield connection
+
+
+@pytest.fixture(scope="session")
+def schema_template(cluster: Cluster) -> str:
+    """A database with all three schemas migrated into it (the one-database layout)."""
+    name = new_database(cluster, prefix="schema_template")
+    with psycopg.connect(cluster.conninfo(name), autocommit=True) as connection:
+        for database in migrate.DATABASES:
+            migrate.upgrade(connection, database)
+    return name
+
+
+@pytest.fixture
+def schema_dbname(cluster: Cluster, schema_template: str) -> str:
+    """A fresh database with the whole schema (app, fingerprint and ingest) at the latest version."""
+    return new_database(cluster, prefix="schema", template=schema_template)
+
+
+@pytest.fixture
+def schema_conn(cluster: Cluster, schema_dbname: str) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(cluster.conninfo(schema_dbname), autocommit=True) as connection:
         yield connection

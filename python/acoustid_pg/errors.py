@@ -17,3 +17,15 @@ class ClusterError(AcoustidError):
 
 class AudioError(AcoustidError):
     """An audio file could not be fingerprinted (missing, unreadable, no fpcalc)."""
+
+
+class SettingsError(AcoustidError):
+    """Connection settings or database names are inconsistent."""
+
+
+class ConnectError(AcoustidError):
+    """A database could not be reached (server down, wrong name, credentials, ...)."""
+
+
+class MigrationError(AcoustidError):
+    """A schema migration cannot run: edited or missing files, wrong versions, a failed step."""

@@ -1,0 +1,2 @@
+-- Leaves the roles and the CREATE grant on schema public in place: they are shared with the
+-- other acoustid databases (and, in a one-database install, with the other schemas).

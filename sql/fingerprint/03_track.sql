@@ -1,0 +1,60 @@
+-- Tracks and their fingerprints: the core of lookup, with the indexes lookups and imports use.
+-- Times are timestamptz where the seed says TIMESTAMP: they are instants, not wall-clock readings.
+
+CREATE TABLE track (
+    id serial PRIMARY KEY,
+    gid uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+    created timestamptz NOT NULL DEFAULT now(),
+    new_id integer REFERENCES track (id) ON DELETE SET NULL,
+    disabled boolean NOT NULL DEFAULT FALSE,
+    CONSTRAINT track_new_id_check CHECK (new_id <> id)
+);
+
+COMMENT ON TABLE track IS 'an AcoustID: a group of fingerprints of the same recording';
+COMMENT ON COLUMN track.gid IS 'the public AcoustID track id';
+COMMENT ON COLUMN track.new_id IS 'the live track this one was merged into (never a merged one)';
+
+CREATE INDEX track_new_id_idx ON track (new_id);
+
+CREATE TABLE fingerprint (
+    id serial PRIMARY KEY,
+    track_id integer NOT NULL REFERENCES track (id) ON DELETE CASCADE,
+    fingerprint integer[] NOT NULL CHECK (cardinality(fingerprint) > 0),
+    length smallint NOT NULL CHECK (length > 0),
+    bitrate smallint CHECK (bitrate > 0),
+    format_id integer REFERENCES format (id) ON DELETE SET NULL,
+    created timestamptz NOT NULL DEFAULT now(),
+    submission_count integer NOT NULL DEFAULT 0 CHECK (submission_count >= 0)
+);
+
+COMMENT ON TABLE fingerprint IS 'Chromaprint fingerprints (int4 items), each in one track';
+COMMENT ON COLUMN fingerprint.length IS 'duration in seconds';
+COMMENT ON COLUMN fingerprint.submission_count IS 'number of fingerprint_source rows (kept by trigger)';
+
+CREATE INDEX fingerprint_track_id_idx ON fingerprint (track_id);
+CREATE INDEX fingerprint_length_idx ON fingerprint (length);
+-- INCLUDE (id), not the seed's INCLUDE (fingerprint): a 120 s fingerprint is ~3.8 kB,
+-- over the 2.7 kB btree row limit, so that index would make ordinary inserts fail.
+CREATE INDEX fingerprint_lookup_idx ON fingerprint (length, track_id) INCLUDE (id);
+CREATE INDEX fingerprint_fingerprint_idx ON fingerprint USING gin (fingerprint gin__int_ops);
+-- What lookups search: the query terms, not the raw items.
+CREATE INDEX fingerprint_query_idx ON fingerprint
+USING gin (acoustid_extract_query(fingerprint) gin__int_ops);
+
+CREATE TABLE fingerprint_data (
+    fingerprint_id integer PRIMARY KEY REFERENCES fingerprint (id) ON DELETE CASCADE,
+    fingerprint bytea NOT NULL,
+    simhash cube
+);
+
+COMMENT ON TABLE fingerprint_data IS 'compressed fingerprint and its simhash for approximate search';
+
+CREATE INDEX fingerprint_data_simhash_idx ON fingerprint_data USING gist (simhash);
+
+ALTER TABLE track OWNER TO acoustid_admin;
+ALTER TABLE fingerprint OWNER TO acoustid_admin;
+ALTER TABLE fingerprint_data OWNER TO acoustid_admin;
+
+GRANT SELECT ON track, fingerprint, fingerprint_data TO acoustid_reader;
+GRANT SELECT, INSERT, UPDATE, DELETE ON track, fingerprint, fingerprint_data TO acoustid_writer;
+GRANT USAGE ON SEQUENCE track_id_seq, fingerprint_id_seq TO acoustid_writer;
