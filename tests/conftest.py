@@ -7,7 +7,7 @@ already has the extensions, so tests never see each other's rows.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
@@ -52,6 +52,16 @@ def dbname(cluster: Cluster) -> str:
 def conn(cluster: Cluster, dbname: str) -> Iterator[psycopg.Connection]:
     with psycopg.connect(cluster.conninfo(dbname), autocommit=True) as connection:
         yield connection
+
+
+@pytest.fixture
+def make_database(cluster: Cluster) -> Callable[..., str]:
+    """new_database for tests: make_database(prefix="test", template=...) returns a fresh database name."""
+
+    def make(prefix: str = "test", template: str = TEMPLATE) -> str:
+        return new_database(cluster, prefix, template)
+
+    return make
 
 
 @pytest.fixture(scope="session")

@@ -243,7 +243,9 @@ def rows(conn: psycopg.Connection, query: str, *params: object) -> list[tuple]:
 
 
 @pytest.mark.parametrize("database", ["app", "fingerprint", "ingest"])
-def test_each_database_has_exactly_its_tables(databases: dict[str, psycopg.Connection], database: str) -> None:
+def test_each_database_has_exactly_its_tables(
+    databases: dict[str, psycopg.Connection], database: str
+) -> None:
     tables = rows(
         databases[database],
         """SELECT c.relname FROM pg_class c

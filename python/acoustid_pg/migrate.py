@@ -34,6 +34,7 @@ __all__ = [
     "ENV_VAR",
     "Migration",
     "StepStatus",
+    "advisory_lock_key",
     "current_version",
     "downgrade",
     "load_migrations",
@@ -238,7 +239,8 @@ def _check_history(database: str, migrations: list[Migration], applied: dict[int
 # --- running steps ---
 
 
-def _lock_key(database: str) -> int:
+def advisory_lock_key(database: str) -> int:
+    """The key of the session advisory lock that serializes runners on ``database``."""
     digest = hashlib.sha256(f"acoustid_pg.migrate.{database}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
@@ -246,7 +248,7 @@ def _lock_key(database: str) -> int:
 @contextmanager
 def _runner_lock(conn: psycopg.Connection[Any], database: str, report: Report) -> Iterator[None]:
     """Hold the session advisory lock of ``database`` so that runners take turns."""
-    key = _lock_key(database)
+    key = advisory_lock_key(database)
     acquired = conn.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()
     if acquired is None or not acquired[0]:
         report(f"{database}: waiting for another migration runner")
