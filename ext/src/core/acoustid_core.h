@@ -39,6 +39,16 @@ typedef enum acoustid_status
 	ACOUSTID_ERR_NO_MEMORY
 } acoustid_status;
 
+/* Set bits of a 64-bit word (portable; no POPCNT instruction assumed). */
+static inline int
+acoustid_popcount64(uint64_t x)
+{
+	x -= (x >> 1) & UINT64_C(0x5555555555555555);
+	x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+	x = (x + (x >> 4)) & UINT64_C(0x0F0F0F0F0F0F0F0F);
+	return (int) ((x * UINT64_C(0x0101010101010101)) >> 56);
+}
+
 /* Human-readable text for a status, lower case, no trailing period. */
 extern const char *acoustid_core_status_message(acoustid_status status);
 
@@ -50,10 +60,10 @@ extern const char *acoustid_core_status_message(acoustid_status status);
  */
 typedef struct acoustid_key_slot
 {
-	uint32_t	pos_stamp;		/* generation in which a_pos was written */
+	uint32_t	a_stamp;		/* generation in which a_pos was written */
 	uint32_t	a_pos;			/* last index of this key in a */
+	uint32_t	b_stamp;		/* generation in which b_pos was written */
 	uint32_t	b_pos;			/* last index of this key in b */
-	uint32_t	seen_stamp;		/* marks keys counted as distinct */
 } acoustid_key_slot;
 
 typedef struct acoustid_workspace

@@ -23,21 +23,30 @@ static const char base64_alphabet[] =
 
 /* ---------- reading ---------- */
 
-/* Value of a base64 character, or -1 outside the alphabet. */
-static int
-sextet(unsigned char c)
+/* Value of each base64 character, or -1 outside the alphabet. */
+static const int8_t sextet_table[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+	-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, 63,
+	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
+
+static inline unsigned
+sextet(char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
+	return (unsigned) sextet_table[(unsigned char) c] & 63;
 }
 
 /* The decoded bytes of a base64 text, read on demand. */
@@ -54,7 +63,7 @@ open_source(const char *text, size_t len, byte_source *src)
 
 	for (i = 0; i < len; i++)
 	{
-		if (sextet((unsigned char) text[i]) < 0)
+		if (sextet_table[(unsigned char) text[i]] < 0)
 			return ACOUSTID_ERR_BAD_CHARACTER;
 	}
 	if (len % 4 == 1)
@@ -64,7 +73,7 @@ open_source(const char *text, size_t len, byte_source *src)
 	return ACOUSTID_OK;
 }
 
-/* Byte k of the decoded data; k < nbytes. */
+/* Byte k of the decoded data; k < nbytes (so every character read exists). */
 static unsigned
 byte_at(const byte_source *src, size_t k)
 {
@@ -73,11 +82,11 @@ byte_at(const byte_source *src, size_t k)
 	switch (k % 3)
 	{
 		case 0:
-			return (unsigned) ((sextet(group[0]) << 2) | (sextet(group[1]) >> 4)) & 0xFF;
+			return ((sextet(group[0]) << 2) | (sextet(group[1]) >> 4)) & 0xFF;
 		case 1:
-			return (unsigned) ((sextet(group[1]) << 4) | (sextet(group[2]) >> 2)) & 0xFF;
+			return ((sextet(group[1]) << 4) | (sextet(group[2]) >> 2)) & 0xFF;
 		default:
-			return (unsigned) ((sextet(group[2]) << 6) | sextet(group[3])) & 0xFF;
+			return ((sextet(group[2]) << 6) | sextet(group[3])) & 0xFF;
 	}
 }
 
@@ -90,18 +99,41 @@ values_available(const byte_source *src, size_t base, int width)
 	return (src->nbytes - base) * 8 / (size_t) width;
 }
 
-/* Value index of width bits, packed least significant bit first. */
-static unsigned
-packed_value(const byte_source *src, size_t base, int width, size_t index)
+/*
+ * Sequential reader of values packed least significant bit first.  The
+ * caller checks with values_available that every value it reads exists.
+ */
+typedef struct bit_reader
 {
-	size_t		bit = index * (size_t) width;
-	size_t		k = base + bit / 8;
-	unsigned	shift = (unsigned) (bit % 8);
-	unsigned	window = byte_at(src, k);
+	const byte_source *src;
+	size_t		next_byte;
+	uint32_t	bits;
+	int			nbits;
+} bit_reader;
 
-	if (shift + (unsigned) width > 8)
-		window |= byte_at(src, k + 1) << 8;
-	return (window >> shift) & ((1u << width) - 1);
+static void
+open_reader(bit_reader *reader, const byte_source *src, size_t base)
+{
+	reader->src = src;
+	reader->next_byte = base;
+	reader->bits = 0;
+	reader->nbits = 0;
+}
+
+static inline unsigned
+read_value(bit_reader *reader, int width)
+{
+	unsigned	value;
+
+	if (reader->nbits < width)
+	{
+		reader->bits |= byte_at(reader->src, reader->next_byte++) << reader->nbits;
+		reader->nbits += 8;
+	}
+	value = reader->bits & ((1u << width) - 1);
+	reader->bits >>= width;
+	reader->nbits -= width;
+	return value;
 }
 
 acoustid_status
@@ -135,7 +167,8 @@ acoustid_core_decode(const char *text, size_t len, int32_t *items, size_t count)
 	size_t		nexceptions = 0;
 	size_t		zeros = 0;
 	size_t		exception_base;
-	size_t		next_exception = 0;
+	bit_reader	normals;
+	bit_reader	exceptions;
 	size_t		item = 0;
 	size_t		v;
 	uint32_t	previous = 0;
@@ -148,13 +181,15 @@ acoustid_core_decode(const char *text, size_t len, int32_t *items, size_t count)
 		return ACOUSTID_ERR_SHORT_HEADER;
 
 	/* find where the 3-bit stream ends, counting the escapes it holds */
+	open_reader(&normals, &src, HEADER_SIZE);
 	while (zeros < count)
 	{
 		unsigned	normal;
 
 		if (nnormal == available)
 			return ACOUSTID_ERR_MISSING_ZEROS;
-		normal = packed_value(&src, HEADER_SIZE, NORMAL_BITS, nnormal++);
+		normal = read_value(&normals, NORMAL_BITS);
+		nnormal++;
 		if (normal == 0)
 			zeros++;
 		else if (normal == MAX_NORMAL_VALUE)
@@ -165,9 +200,11 @@ acoustid_core_decode(const char *text, size_t len, int32_t *items, size_t count)
 		return ACOUSTID_ERR_MISSING_EXCEPTIONS;
 
 	/* rebuild the items from the gaps between their set bits */
+	open_reader(&normals, &src, HEADER_SIZE);
+	open_reader(&exceptions, &src, exception_base);
 	for (v = 0; v < nnormal; v++)
 	{
-		unsigned	gap = packed_value(&src, HEADER_SIZE, NORMAL_BITS, v);
+		unsigned	gap = read_value(&normals, NORMAL_BITS);
 
 		if (gap == 0)
 		{
@@ -178,7 +215,7 @@ acoustid_core_decode(const char *text, size_t len, int32_t *items, size_t count)
 			continue;
 		}
 		if (gap == MAX_NORMAL_VALUE)
-			gap += packed_value(&src, exception_base, EXCEPTION_BITS, next_exception++);
+			gap += read_value(&exceptions, EXCEPTION_BITS);
 		last_bit += gap;
 		if (last_bit > 32)
 			return ACOUSTID_ERR_BIT_OVERFLOW;

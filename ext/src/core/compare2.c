@@ -32,25 +32,18 @@ acoustid_core_workspace_size(void)
 }
 
 /*
- * Starts a call: returns a generation g such that no slot carries g or g + 1,
- * so that stamps from earlier calls read as "absent".
+ * Starts a call: returns a generation that no slot carries yet, so that
+ * stamps from earlier calls read as "absent".
  */
 static uint32_t
 begin_generation(acoustid_workspace *ws)
 {
-	if (ws->generation >= UINT32_MAX - 2)
+	if (ws->generation == UINT32_MAX)
 	{
 		memset(ws->slot, 0, sizeof(ws->slot));
 		ws->generation = 0;
 	}
-	ws->generation += 2;
-	return ws->generation;
-}
-
-static inline int
-popcount32(uint32_t x)
-{
-	return __builtin_popcount(x);
+	return ++ws->generation;
 }
 
 static int
@@ -131,92 +124,64 @@ pick_offset(acoustid_workspace *ws, size_t nvotes, int64_t lowest,
 	}
 }
 
-/* Number of distinct keys in items, skipping keys already stamped. */
-static int
-count_distinct(acoustid_workspace *ws, const int32_t *items, size_t size,
-			   uint32_t stamp)
+/*
+ * Votes when offsets are bounded by maxoffset (AcoustID always passes 80):
+ * the tally is indexed directly and the winner tracked as votes arrive.
+ */
+static void
+vote_within(acoustid_workspace *ws, int32_t maxoffset, int64_t *topoffset,
+			uint32_t *topcount)
 {
-	int			distinct = 0;
-	size_t		i;
-
-	for (i = 0; i < size; i++)
-	{
-		acoustid_key_slot *slot = &ws->slot[KEY_OF(items[i])];
-
-		if (slot->seen_stamp != stamp)
-		{
-			slot->seen_stamp = stamp;
-			distinct++;
-		}
-	}
-	return distinct;
-}
-
-float
-acoustid_core_compare2(const int32_t *a, size_t asize,
-				  const int32_t *b, size_t bsize,
-				  int32_t maxoffset, acoustid_workspace *ws)
-{
-	uint32_t	g;
-	size_t		i;
-	size_t		nvotes = 0;
-	int64_t		lowest = INT64_MAX;
-	int64_t		highest = INT64_MIN;
-	int64_t		topoffset;
-	uint32_t	topcount;
-	int64_t		minsize;
-	int64_t		size;
-	int64_t		biterror = 0;
-	int			auniq;
-	int			buniq;
-	int			stale;
-	int			a_has_last_key;
-	float		diversity;
-	float		score;
 	unsigned	w;
 
-	if (asize == 0 || bsize == 0)
-		return 0.0f;
-
-	g = begin_generation(ws);
-
-	/* 1. last position of each key in a, then in b (only keys a has) */
-	for (i = 0; i < asize; i++)
-	{
-		acoustid_key_slot *slot = &ws->slot[KEY_OF(a[i])];
-
-		slot->pos_stamp = g;
-		slot->a_pos = (uint32_t) i;
-	}
-	memset(ws->common, 0, sizeof(ws->common));
-	for (i = 0; i < bsize; i++)
-	{
-		uint32_t	key = KEY_OF(b[i]);
-		acoustid_key_slot *slot = &ws->slot[key];
-
-		if (slot->pos_stamp == g)
-		{
-			slot->b_pos = (uint32_t) i;
-			ws->common[key / 64] |= UINT64_C(1) << (key % 64);
-		}
-	}
-
-	/* 2. votes, in increasing key order; position 0 means "absent" */
-	ws->common[(LAST_WALKED_KEY + 1) / 64] &= ~(UINT64_C(1) << ((LAST_WALKED_KEY + 1) % 64));
+	*topcount = 0;
+	*topoffset = 0;
 	for (w = 0; w < ACOUSTID_KEY_COUNT / 64; w++)
 	{
 		uint64_t	bits = ws->common[w];
 
 		while (bits != 0)
 		{
-			uint32_t	key = w * 64 + (uint32_t) __builtin_ctzll(bits);
-			acoustid_key_slot *slot = &ws->slot[key];
-			int64_t		d;
+			const acoustid_key_slot *slot = &ws->slot[w * 64 + (uint32_t) __builtin_ctzll(bits)];
+			int64_t		d = (int64_t) slot->a_pos - (int64_t) slot->b_pos;
+			uint32_t	count;
+
+			bits &= bits - 1;
+			if (slot->a_pos == 0 || slot->b_pos == 0 || d < -maxoffset || d > maxoffset)
+				continue;
+			count = ++ws->tally[d + maxoffset];
+			if (count > *topcount)
+			{
+				*topcount = count;
+				*topoffset = d;
+			}
+		}
+	}
+	memset(ws->tally, 0, sizeof(uint32_t) * (2 * (size_t) maxoffset + 1));
+}
+
+/* Votes with no bound (maxoffset 0, or one so large nothing is excluded). */
+static void
+vote_anywhere(acoustid_workspace *ws, int32_t maxoffset, int64_t *topoffset,
+			  uint32_t *topcount)
+{
+	size_t		nvotes = 0;
+	int64_t		lowest = INT64_MAX;
+	int64_t		highest = INT64_MIN;
+	unsigned	w;
+
+	for (w = 0; w < ACOUSTID_KEY_COUNT / 64; w++)
+	{
+		uint64_t	bits = ws->common[w];
+
+		while (bits != 0)
+		{
+			const acoustid_key_slot *slot = &ws->slot[w * 64 + (uint32_t) __builtin_ctzll(bits)];
+			int64_t		d = (int64_t) slot->a_pos - (int64_t) slot->b_pos;
 
 			bits &= bits - 1;
 			if (slot->a_pos == 0 || slot->b_pos == 0)
 				continue;
-			d = (int64_t) slot->a_pos - (int64_t) slot->b_pos;
 			if (maxoffset != 0 && (d < -(int64_t) maxoffset || d > (int64_t) maxoffset))
 				continue;
 			ws->vote[nvotes++] = d;
@@ -226,39 +191,125 @@ acoustid_core_compare2(const int32_t *a, size_t asize,
 				highest = d;
 		}
 	}
-	if (nvotes == 0)
+	pick_offset(ws, nvotes, lowest, highest, topoffset, topcount);
+}
+
+/*
+ * Number of distinct keys among items[start..]: all distinct keys minus those
+ * whose last occurrence lies before start.  Each such key is counted once, at
+ * its last occurrence, so only the first start items are read.
+ */
+static int
+distinct_from(const acoustid_workspace *ws, const int32_t *items, size_t ndistinct,
+			  int use_b, size_t start)
+{
+	size_t		dropped = 0;
+	size_t		i;
+
+	for (i = 0; i < start; i++)
+	{
+		const acoustid_key_slot *slot = &ws->slot[KEY_OF(items[i])];
+
+		dropped += (use_b ? slot->b_pos : slot->a_pos) == i;
+	}
+	return (int) (ndistinct - dropped);
+}
+
+float
+acoustid_core_compare2(const int32_t *a, size_t asize,
+				  const int32_t *b, size_t bsize,
+				  int32_t maxoffset, acoustid_workspace *ws)
+{
+	uint32_t	g;
+	size_t		i;
+	size_t		na = 0;
+	size_t		nb = 0;
+	size_t		a_start = 0;
+	size_t		b_start = 0;
+	int64_t		topoffset;
+	uint32_t	topcount;
+	int64_t		minsize;
+	int64_t		size;
+	int64_t		biterror = 0;
+	int			auniq;
+	int			buniq;
+	int			stale;
+	int			a_has_last_key;
+	int			b_has_last_key;
+	const acoustid_key_slot *last_slot = &ws->slot[ACOUSTID_KEY_COUNT - 1];
+	const acoustid_key_slot *aliased_slot = &ws->slot[ALIASED_KEY];
+	float		diversity;
+	float		score;
+
+	if (asize == 0 || bsize == 0)
 		return 0.0f;
-	pick_offset(ws, nvotes, lowest, highest, &topoffset, &topcount);
+
+	g = begin_generation(ws);
+
+	/*
+	 * 1. last position of each key, the number of distinct keys on each
+	 * side, and the keys both share.  Branch-free: the keys are random, branches on them
+	 * would mispredict half the time.
+	 */
+	for (i = 0; i < asize; i++)
+	{
+		uint32_t	key = KEY_OF(a[i]);
+		acoustid_key_slot *slot = &ws->slot[key];
+
+		na += slot->a_stamp != g;
+		slot->a_stamp = g;
+		slot->a_pos = (uint32_t) i;
+	}
+	memset(ws->common, 0, sizeof(ws->common));
+	for (i = 0; i < bsize; i++)
+	{
+		uint32_t	key = KEY_OF(b[i]);
+		acoustid_key_slot *slot = &ws->slot[key];
+
+		nb += slot->b_stamp != g;
+		slot->b_stamp = g;
+		slot->b_pos = (uint32_t) i;
+		ws->common[key / 64] |= (uint64_t) (slot->a_stamp == g) << (key % 64);
+	}
+
+	/* 2. votes, in increasing key order; position 0 means "absent" */
+	ws->common[(LAST_WALKED_KEY + 1) / 64] &= ~(UINT64_C(1) << ((LAST_WALKED_KEY + 1) % 64));
+	if (maxoffset > 0 && maxoffset < ACOUSTID_KEY_COUNT)
+		vote_within(ws, maxoffset, &topoffset, &topcount);
+	else
+		vote_anywhere(ws, maxoffset, &topoffset, &topcount);
+	if (topcount == 0)
+		return 0.0f;
 
 	/* 3-4. align on the winning offset */
 	minsize = (int64_t) (asize < bsize ? asize : bsize) & ~(int64_t) 1;
 	if (topoffset < 0)
-	{
-		b += -topoffset;
-		bsize -= (size_t) -topoffset;
-	}
+		b_start = (size_t) -topoffset;
 	else
-	{
-		a += topoffset;
-		asize -= (size_t) topoffset;
-	}
+		a_start = (size_t) topoffset;
+	a += a_start;
+	asize -= a_start;
+	b += b_start;
+	bsize -= b_start;
 	size = (int64_t) (asize < bsize ? asize : bsize) / 2;
 	if (size == 0 || minsize == 0)
 		return 0.0f;
 
 	/*
-	 * 5. distinct keys.  The reference's flag for key 16383 is the high byte
-	 * of the 16-bit position of key 8191 in a, and survives the clear
-	 * between the two counts.
+	 * 5. distinct keys of the aligned items.  The reference's flag for key
+	 * 16383 is the high byte of the 16-bit position of key 8191 in a, and it
+	 * survives the clear between the two counts.
 	 */
-	stale = ws->slot[ALIASED_KEY].pos_stamp == g &&
-		ws->slot[ALIASED_KEY].a_pos >= 256 &&
-		ws->slot[ALIASED_KEY].a_pos < 65536;
-	ws->slot[ACOUSTID_KEY_COUNT - 1].seen_stamp = stale ? g : 0;
-	auniq = count_distinct(ws, a, asize, g);
-	a_has_last_key = !stale && ws->slot[ACOUSTID_KEY_COUNT - 1].seen_stamp == g;
-	ws->slot[ACOUSTID_KEY_COUNT - 1].seen_stamp = (stale || a_has_last_key) ? g + 1 : 0;
-	buniq = count_distinct(ws, b, bsize, g + 1);
+	auniq = distinct_from(ws, a - a_start, na, 0, a_start);
+	buniq = distinct_from(ws, b - b_start, nb, 1, b_start);
+	stale = aliased_slot->a_stamp == g &&
+		aliased_slot->a_pos >= 256 && aliased_slot->a_pos < 65536;
+	a_has_last_key = last_slot->a_stamp == g && last_slot->a_pos >= a_start;
+	b_has_last_key = last_slot->b_stamp == g && last_slot->b_pos >= b_start;
+	if (stale && a_has_last_key)
+		auniq--;
+	if (b_has_last_key && (stale || a_has_last_key))
+		buniq--;
 
 	/* Same expression and types as the reference, for the same rounding. */
 	diversity = fmin(fmin(1.0, (float) (auniq + 10) / (int) asize + 0.5),
@@ -269,8 +320,13 @@ acoustid_core_compare2(const int32_t *a, size_t asize,
 		return 0.0f;
 
 	/* 7. bit errors over the aligned 64-bit words */
-	for (i = 0; i < (size_t) size * 2; i++)
-		biterror += popcount32((uint32_t) a[i] ^ (uint32_t) b[i]);
+	for (i = 0; i < (size_t) size * 2; i += 2)
+	{
+		uint64_t	aw = (uint64_t) (uint32_t) a[i] | (uint64_t) (uint32_t) a[i + 1] << 32;
+		uint64_t	bw = (uint64_t) (uint32_t) b[i] | (uint64_t) (uint32_t) b[i + 1] << 32;
+
+		biterror += acoustid_popcount64(aw ^ bw);
+	}
 
 	score = (size * 2.0 / minsize) * (1.0 - 2.0 * (float) biterror / (double) (64 * size));
 	if (score < 0.0)
