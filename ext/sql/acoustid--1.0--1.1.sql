@@ -46,4 +46,5 @@ LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
 COST 50;
 
 COMMENT ON FUNCTION acoustid_simhash_cube(int4[]) IS
-'the simhash as a 32-dimensional 0/1 cube point: ORDER BY simhash <-> acoustid_simhash_cube($1) is nearest by Hamming distance';
+'the simhash as a 32-dimensional 0/1 cube point: '
+'ORDER BY simhash <-> acoustid_simhash_cube($1) is nearest by Hamming distance';
