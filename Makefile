@@ -1,0 +1,58 @@
+# acoustid-pg: build, install, test, benchmark and lint everything from here.
+PG_CONFIG ?= pg_config
+# The venv's interpreter must be readable by the unprivileged server user too.
+PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || command -v python3)
+VENV ?= .venv
+PY = $(VENV)/bin/python
+PKGLIBDIR = $(shell $(PG_CONFIG) --pkglibdir)
+
+.PHONY: all ext venv install check-installed test coretest pytest bench lint demo dist clean
+
+all: ext venv
+
+ext:
+	$(MAKE) -C ext PG_CONFIG=$(PG_CONFIG)
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml setup.py $(wildcard ext/src/core/*.c ext/src/core/*.h python/acoustid_pg/_build_core.py)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+# Installs the extension into the PostgreSQL found by pg_config (needs root).
+install: ext
+	@if [ ! -w "$(PKGLIBDIR)" ]; then \
+		echo "make install writes into $(PKGLIBDIR): run 'sudo make install' (or as root)"; exit 1; fi
+	$(MAKE) -C ext install PG_CONFIG=$(PG_CONFIG)
+
+# Tests need the current build installed: install it when we may, else insist.
+check-installed: ext
+	@if [ -w "$(PKGLIBDIR)" ]; then $(MAKE) --no-print-directory install; \
+	elif ! cmp -s ext/acoustid.so "$(PKGLIBDIR)/acoustid.so"; then \
+		echo "the installed acoustid extension is missing or older than this build: run 'sudo make install'"; exit 1; fi
+
+coretest:
+	$(MAKE) -C ext coretest
+
+pytest: check-installed venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test: coretest pytest
+
+bench: check-installed venv
+	$(PY) -m bench $(BENCH_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check python tests bench
+	$(VENV)/bin/ruff format --check python tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/sqlfluff lint --disable-progress-bar sql migrations ext/sql
+
+demo: check-installed venv
+	$(PY) -m acoustid_pg.demo
+
+clean:
+	$(MAKE) -C ext clean
+	rm -rf build python/*.egg-info python/acoustid_pg/_core*.so python/acoustid_pg/_core*.c
