@@ -99,7 +99,14 @@ def run(cluster: Cluster) -> list[list[str]]:
         rows.append([name, f"{PAIRS / seconds:,.0f}", f"{PAIRS / net:,.0f}", f"{net / PAIRS * 1e6:.2f}"])
     ours, _ = figures["acoustid_compare2(a, b, 80)"]
     reference, _ = figures["reference compare2 (dense)"]
-    rows.append(["compare2 speed-up over reference", f"{reference / ours:.2f}x", f"{(reference - scan) / (ours - scan):.2f}x", ""])
+    rows.append(
+        [
+            "compare2 speed-up over reference",
+            f"{reference / ours:.2f}x",
+            f"{(reference - scan) / (ours - scan):.2f}x",
+            "",
+        ]
+    )
     return rows
 
 

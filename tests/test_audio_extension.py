@@ -17,13 +17,18 @@ SOUNDS = [("melody", 1), ("melody", 2), ("speech", 1), ("speech", 2), ("noise", 
 @pytest.fixture(scope="module")
 def recordings(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], Path]:
     folder = tmp_path_factory.mktemp("audio")
-    return {(kind, seed): samples.synthesize(kind, seed, 12, folder / f"{kind}{seed}.wav") for kind, seed in SOUNDS}
+    return {
+        (kind, seed): samples.synthesize(kind, seed, 12, folder / f"{kind}{seed}.wav")
+        for kind, seed in SOUNDS
+    }
 
 
 def fpcalc_line(path: Path, *flags: str) -> str:
     result = subprocess.run(["fpcalc", *flags, str(path)], capture_output=True, text=True)
     assert result.returncode in (0, audio.FPCALC_EOF_STATUS), result.stderr
-    return next(line.split("=", 1)[1] for line in result.stdout.splitlines() if line.startswith("FINGERPRINT="))
+    return next(
+        line.split("=", 1)[1] for line in result.stdout.splitlines() if line.startswith("FINGERPRINT=")
+    )
 
 
 def test_codec_reproduces_fpcalc(conn: psycopg.Connection, recordings: dict[tuple[str, int], Path]) -> None:
@@ -31,7 +36,8 @@ def test_codec_reproduces_fpcalc(conn: psycopg.Connection, recordings: dict[tupl
         compressed = fpcalc_line(path)
         raw = [int(x) for x in fpcalc_line(path, "-raw", "-signed").split(",")]
         row = conn.execute(
-            "SELECT acoustid_decode_fingerprint(%s), acoustid_encode_fingerprint(acoustid_decode_fingerprint(%s)),"
+            "SELECT acoustid_decode_fingerprint(%s),"
+            " acoustid_encode_fingerprint(acoustid_decode_fingerprint(%s)),"
             " acoustid_fingerprint_algorithm(%s)",
             (compressed, compressed, compressed),
         ).fetchone()
@@ -56,7 +62,9 @@ def test_variants_score_high(
         assert row[0] > 0.9, f"{kind} {seed} {variant}: {row[0]}"
 
 
-def test_different_sounds_score_zero(conn: psycopg.Connection, recordings: dict[tuple[str, int], Path]) -> None:
+def test_different_sounds_score_zero(
+    conn: psycopg.Connection, recordings: dict[tuple[str, int], Path]
+) -> None:
     prints = {name: audio.fingerprint_file(path).items for name, path in recordings.items()}
     names = sorted(prints)
     for i, first in enumerate(names):

@@ -15,7 +15,9 @@ from acoustid_pg import fingerprint
 from . import spec_model
 from .strategies import fingerprint_pairs, fingerprints, maxoffsets
 
-PROPERTY = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+PROPERTY = settings(
+    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def bits(x: float) -> bytes:
@@ -34,7 +36,9 @@ def sql(cluster: object) -> psycopg.Connection:
 
 @PROPERTY
 @given(pair=fingerprint_pairs(), maxoffset=maxoffsets)
-def test_compare2_sql_python_and_model_agree(sql: psycopg.Connection, pair: tuple[list[int], list[int]], maxoffset: int) -> None:
+def test_compare2_sql_python_and_model_agree(
+    sql: psycopg.Connection, pair: tuple[list[int], list[int]], maxoffset: int
+) -> None:
     a, b = pair
     row = sql.execute("SELECT acoustid_compare2(%s::int4[], %s::int4[], %s)", (a, b, maxoffset)).fetchone()
     assert row is not None
@@ -45,7 +49,9 @@ def test_compare2_sql_python_and_model_agree(sql: psycopg.Connection, pair: tupl
 
 @PROPERTY
 @given(pair=fingerprint_pairs(), maxoffset=st.integers(-1, 150))
-def test_compare_and_compare3_agree(sql: psycopg.Connection, pair: tuple[list[int], list[int]], maxoffset: int) -> None:
+def test_compare_and_compare3_agree(
+    sql: psycopg.Connection, pair: tuple[list[int], list[int]], maxoffset: int
+) -> None:
     a, b = pair[0][:250], pair[1][:250]
     row = sql.execute(
         "SELECT acoustid_compare(%s::int4[], %s::int4[]), acoustid_compare3(%s::int4[], %s::int4[], %s)",
@@ -53,7 +59,11 @@ def test_compare_and_compare3_agree(sql: psycopg.Connection, pair: tuple[list[in
     ).fetchone()
     assert row is not None
     assert bits(row[0]) == bits(fingerprint.compare(a, b)) == bits(spec_model.compare(a, b))
-    assert bits(row[1]) == bits(fingerprint.compare3(a, b, maxoffset)) == bits(spec_model.compare3(a, b, maxoffset))
+    assert (
+        bits(row[1])
+        == bits(fingerprint.compare3(a, b, maxoffset))
+        == bits(spec_model.compare3(a, b, maxoffset))
+    )
 
 
 @PROPERTY

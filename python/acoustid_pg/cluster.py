@@ -14,9 +14,9 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from .errors import ClusterError
 
@@ -55,9 +55,7 @@ def _server_user() -> str | None:
     try:
         pwd.getpwnam(SUPERUSER)
     except KeyError as exc:
-        raise ClusterError(
-            "running as root needs a 'postgres' system user to own the server"
-        ) from exc
+        raise ClusterError("running as root needs a 'postgres' system user to own the server") from exc
     return SUPERUSER
 
 
@@ -134,10 +132,14 @@ class Cluster:
         result = self._run(
             [
                 str(self._bindir / "initdb"),
-                "-D", str(self.data_dir),
-                "-U", SUPERUSER,
-                "-A", "trust",
-                "-E", "UTF8",
+                "-D",
+                str(self.data_dir),
+                "-U",
+                SUPERUSER,
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
                 "--locale=C",
                 "--no-sync",
             ]
@@ -159,10 +161,16 @@ class Cluster:
         result = self._run(
             [
                 str(self._bindir / "pg_ctl"),
-                "start", "-w", "-t", "60",
-                "-D", str(self.data_dir),
-                "-l", str(self.log_file),
-                "-o", " ".join(options),
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-o",
+                " ".join(options),
             ]
         )
         if result.returncode != 0:
@@ -188,7 +196,9 @@ class Cluster:
     def wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            result = self._run([str(self._bindir / "pg_isready"), "-h", str(self.socket_dir), "-p", str(PORT)])
+            result = self._run(
+                [str(self._bindir / "pg_isready"), "-h", str(self.socket_dir), "-p", str(PORT)]
+            )
             if result.returncode == 0:
                 return
             time.sleep(0.1)

@@ -23,7 +23,9 @@ QUERIES = [("melody", 1, "mp3"), ("speech", 1, "trimmed"), ("noise", 1, "noisy")
 SECONDS = 20
 
 SCHEMA = """
-CREATE TABLE track (id serial PRIMARY KEY, name text NOT NULL, fingerprint int4[] NOT NULL, length int NOT NULL);
+CREATE TABLE track (
+    id serial PRIMARY KEY, name text NOT NULL, fingerprint int4[] NOT NULL, length int NOT NULL
+);
 CREATE INDEX track_query_idx ON track USING gin (acoustid_extract_query(fingerprint) gin__int_ops);
 """
 

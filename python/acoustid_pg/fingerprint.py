@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from array import array
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from ._core import ffi, lib
 from .errors import FingerprintError
@@ -97,7 +97,9 @@ def compare3(a: Sequence[int], b: Sequence[int], maxoffset: int = -1) -> float:
     if not x or not y:
         return 0.0
     if lib.acoustid_core_compare3_pairs(len(x), len(y), offset) > lib.ACOUSTID_COMPARE3_MAX_PAIRS:
-        raise FingerprintError(ffi.string(lib.acoustid_core_status_message(lib.ACOUSTID_ERR_TOO_MUCH_WORK)).decode())
+        raise FingerprintError(
+            ffi.string(lib.acoustid_core_status_message(lib.ACOUSTID_ERR_TOO_MUCH_WORK)).decode()
+        )
     counts = ffi.new("int64_t[]", lib.acoustid_core_compare3_counts_size(len(x), len(y)))
     score = ffi.new("float *")
     status = lib.acoustid_core_compare3(_pointer(x), len(x), _pointer(y), len(y), offset, counts, score)
@@ -183,4 +185,4 @@ def encode_fingerprint(fp: Sequence[int], algorithm: int = 1) -> str:
     out = ffi.new("char[]", lib.acoustid_core_encoded_size_bound(len(items)) + 1)
     out_len = ffi.new("size_t *")
     _check(lib.acoustid_core_encode(_pointer(items), len(items), algorithm, out, out_len))
-    return ffi.unpack(out, out_len[0]).decode("ascii")
+    return str(ffi.unpack(out, out_len[0]).decode("ascii"))

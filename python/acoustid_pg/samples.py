@@ -19,10 +19,32 @@ VARIANTS = ("resampled", "mp3", "volume", "trimmed", "noisy")
 RATE = 44100
 
 _WORDS = (
-    "river mountain quiet signal copper lantern orbit meadow thunder violet harbor "
-    "pencil garden rocket silver window canyon marble echo falcon winter velvet "
-    "island compass ember"
-).split()
+    "river",
+    "mountain",
+    "quiet",
+    "signal",
+    "copper",
+    "lantern",
+    "orbit",
+    "meadow",
+    "thunder",
+    "violet",
+    "harbor",
+    "pencil",
+    "garden",
+    "rocket",
+    "silver",
+    "window",
+    "canyon",
+    "marble",
+    "echo",
+    "falcon",
+    "winter",
+    "velvet",
+    "island",
+    "compass",
+    "ember",
+)
 
 
 def _run(args: Sequence[str]) -> None:
