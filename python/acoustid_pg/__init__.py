@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
+from .api import AcoustID, connect
 from .errors import AcoustidError, ClusterError, FingerprintError
 
 __version__ = "0.1.0"
 
-__all__ = ["AcoustidError", "ClusterError", "FingerprintError", "__version__"]
+__all__ = ["AcoustID", "AcoustidError", "ClusterError", "FingerprintError", "__version__", "connect"]
