@@ -6,15 +6,20 @@ VENV ?= .venv
 PY = $(VENV)/bin/python
 PKGLIBDIR = $(shell $(PG_CONFIG) --pkglibdir)
 
-.PHONY: all ext venv install check-installed test coretest pytest bench lint demo dist clean
+.PHONY: all deps ext venv install check-installed test coretest pytest bench lint demo dist clean
 
 all: ext venv
 
-ext:
+# System packages (apt); installs only what is missing, and only as root.
+deps:
+	@scripts/install-deps
+
+ext: deps
 	$(MAKE) -C ext PG_CONFIG=$(PG_CONFIG)
 
 venv: $(VENV)/.installed
 
+$(VENV)/.installed: | deps
 $(VENV)/.installed: pyproject.toml setup.py $(wildcard ext/src/core/*.c ext/src/core/*.h python/acoustid_pg/_build_core.py)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
