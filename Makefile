@@ -58,6 +58,10 @@ lint: venv
 demo: check-installed venv
 	$(PY) -m acoustid_pg.demo
 
+# PGXN zip of the committed extension sources, in dist/.
+dist:
+	$(MAKE) -C ext dist
+
 clean:
 	$(MAKE) -C ext clean
-	rm -rf build python/*.egg-info python/acoustid_pg/_core*.so python/acoustid_pg/_core*.c
+	rm -rf build dist python/*.egg-info python/acoustid_pg/_core*.so python/acoustid_pg/_core*.c
