@@ -72,6 +72,15 @@ def test_sql_files_and_migrations_are_paired_one_to_one() -> None:
         assert steps == files
 
 
+def test_every_sql_file_opens_with_two_comment_lines() -> None:
+    paths = sorted(REPO.glob("sql/*/*.sql")) + sorted(REPO.glob("migrations/*/*.sql"))
+    assert len(paths) > 40
+    for path in paths:
+        first, second, third = [*path.read_text().splitlines(), "", "", ""][:3]
+        assert first.startswith("-- ") and second.startswith("-- "), path
+        assert not third.startswith("--"), path
+
+
 def test_migrating_gives_the_schema_of_record(
     cluster: Cluster, schema_template: str, make_database: Callable[..., str]
 ) -> None:

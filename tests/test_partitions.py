@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import psycopg
 import pytest
+
+from acoustid_pg.cluster import Cluster
 
 DATES = [
     "1970-01-01 00:00:00+00",
@@ -134,3 +137,27 @@ def test_queue_rows_find_their_submission(schema_conn: psycopg.Connection) -> No
     assert row == (dt.datetime(2011, 11, 11, 11, 11, 11, tzinfo=dt.timezone.utc),)
     with pytest.raises(psycopg.errors.ForeignKeyViolation, match="submission -5 does not exist"):
         schema_conn.execute("INSERT INTO pending_submission (submission_id) VALUES (-5)")
+
+
+def test_two_maintenance_runs_at_once(cluster: Cluster, schema_dbname: str) -> None:
+    created: list[int] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def maintain() -> None:
+        try:
+            with psycopg.connect(cluster.conninfo(schema_dbname)) as conn:
+                start.wait(10)
+                row = conn.execute("SELECT create_submission_partitions(2)").fetchone()
+                assert row is not None
+                created.append(row[0])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=maintain) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert sorted(created) == [0, 3]

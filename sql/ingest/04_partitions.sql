@@ -12,6 +12,8 @@ DECLARE
     pending pending_submission[];
     results submission_result[];
 BEGIN
+    -- Two maintenance runs at once take turns instead of racing to create the same table.
+    PERFORM pg_advisory_xact_lock(hashtext('acoustid_pg.submission_partitions'));
     IF to_regclass(partition_name) IS NOT NULL THEN
         RETURN FALSE;
     END IF;
@@ -73,6 +75,7 @@ DECLARE
     partition_name CONSTANT text := 'submission_' || to_char(month, 'YYYY_MM');
     unhandled boolean;
 BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('acoustid_pg.submission_partitions'));
     IF NOT EXISTS (
         SELECT FROM pg_inherits
         WHERE inhrelid = to_regclass(partition_name) AND inhparent = 'submission'::regclass
