@@ -10,10 +10,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict
 
 from acoustid_pg import migrate
 from acoustid_pg.cli import main
 from acoustid_pg.cluster import Cluster
+from acoustid_pg.errors import SettingsError
+from acoustid_pg.settings import Settings
 
 
 def server(cluster: Cluster) -> list[str]:
@@ -136,3 +139,17 @@ def test_conflicting_modes_are_refused_by_argparse(capsys: pytest.CaptureFixture
         main(["migrate", "--to", "1", "--down", "0"])
     assert caught.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_settings_from_options() -> None:
+    settings = Settings.from_options(dsn="host=db.example port=6000 user=me", port=7000, dbname="small")
+    assert settings.names == {"app": "small", "fingerprint": "small", "ingest": "small"}
+    params = conninfo_to_dict(settings.dsn(settings.dbname("ingest")))
+    assert params == {"host": "db.example", "port": "7000", "user": "me", "dbname": "small"}
+    settings = Settings.from_options(names={"fingerprint": "fp", "app": None})
+    assert settings.names == {"app": "acoustid_app", "fingerprint": "fp", "ingest": "acoustid_ingest"}
+    assert conninfo_to_dict(settings.dsn("fp")) == {"dbname": "fp"}
+    with pytest.raises(SettingsError, match="must not name a database"):
+        Settings.from_options(dsn="postgresql://host/acoustid")
+    with pytest.raises(SettingsError, match="unknown database 'musicbrainz'"):
+        Settings.from_options(names={"musicbrainz": "mb"})
