@@ -24,6 +24,7 @@ check_interrupts(size_t row)
 		acoustid_interrupt_hook();
 }
 
+ACOUSTID_POPCNT_CLONES
 float
 acoustid_core_compare(const int32_t *a, size_t asize,
 				 const int32_t *b, size_t bsize)
@@ -76,6 +77,7 @@ acoustid_core_compare3_pairs(size_t asize, size_t bsize, int32_t maxoffset)
 	return (int64_t) asize * width;
 }
 
+ACOUSTID_POPCNT_CLONES
 acoustid_status
 acoustid_core_compare3(const int32_t *a, size_t asize,
 				  const int32_t *b, size_t bsize,

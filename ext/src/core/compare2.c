@@ -215,6 +215,24 @@ distinct_from(const acoustid_workspace *ws, const int32_t *items, size_t ndistin
 	return (int) (ndistinct - dropped);
 }
 
+/* Differing bits between the first n items of a and b (n even). */
+ACOUSTID_POPCNT_CLONES
+static int64_t
+bit_errors(const int32_t *a, const int32_t *b, size_t n)
+{
+	int64_t		errors = 0;
+	size_t		i;
+
+	for (i = 0; i < n; i += 2)
+	{
+		uint64_t	aw = (uint64_t) (uint32_t) a[i] | (uint64_t) (uint32_t) a[i + 1] << 32;
+		uint64_t	bw = (uint64_t) (uint32_t) b[i] | (uint64_t) (uint32_t) b[i + 1] << 32;
+
+		errors += __builtin_popcountll(aw ^ bw);
+	}
+	return errors;
+}
+
 float
 acoustid_core_compare2(const int32_t *a, size_t asize,
 				  const int32_t *b, size_t bsize,
@@ -230,7 +248,7 @@ acoustid_core_compare2(const int32_t *a, size_t asize,
 	uint32_t	topcount;
 	int64_t		minsize;
 	int64_t		size;
-	int64_t		biterror = 0;
+	int64_t		biterror;
 	int			auniq;
 	int			buniq;
 	int			stale;
@@ -320,13 +338,7 @@ acoustid_core_compare2(const int32_t *a, size_t asize,
 		return 0.0f;
 
 	/* 7. bit errors over the aligned 64-bit words */
-	for (i = 0; i < (size_t) size * 2; i += 2)
-	{
-		uint64_t	aw = (uint64_t) (uint32_t) a[i] | (uint64_t) (uint32_t) a[i + 1] << 32;
-		uint64_t	bw = (uint64_t) (uint32_t) b[i] | (uint64_t) (uint32_t) b[i + 1] << 32;
-
-		biterror += acoustid_popcount64(aw ^ bw);
-	}
+	biterror = bit_errors(a, b, (size_t) size * 2);
 
 	score = (size * 2.0 / minsize) * (1.0 - 2.0 * (float) biterror / (double) (64 * size));
 	if (score < 0.0)
