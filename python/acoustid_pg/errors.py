@@ -29,3 +29,33 @@ class ConnectError(AcoustidError):
 
 class MigrationError(AcoustidError):
     """A schema migration cannot run: edited or missing files, wrong versions, a failed step."""
+
+
+class InvalidArgumentError(AcoustidError, ValueError):
+    """An argument of a driver method has the wrong type or value; ``field`` names it."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+class NotFoundError(AcoustidError, LookupError):
+    """An argument names a row that does not exist (account, application, track, link)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+class InvalidApiKeyError(AcoustidError):
+    """An API key is unknown (the message never contains the key)."""
+
+
+class InactiveApplicationError(InvalidApiKeyError):
+    """An application API key is known, but the application was deactivated."""
+
+
+class TrackMergeError(AcoustidError):
+    """A track merge was refused: self-merge, cycle, already merged or disabled target."""
