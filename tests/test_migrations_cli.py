@@ -77,7 +77,8 @@ def test_migrate_to_down_and_status(
     ]
     status, out, _ = run(capsys, "migrate", *target)
     assert status == 0
-    assert out[-1] == "fingerprint: at version 0009"
+    latest = max(step.version for step in migrate.load_migrations("fingerprint"))
+    assert out[-1] == f"fingerprint: at version {latest:04d}"
 
 
 def test_status_fails_when_a_file_was_edited(

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 import psycopg
 
 from . import __version__
-from .commands import UsageError, schema
+from .commands import UsageError, schema, server
 from .errors import AcoustidError
 
-COMMAND_GROUPS = (schema,)
+COMMAND_GROUPS = (schema, server)
 PROG = "acoustid-pg"
 
 

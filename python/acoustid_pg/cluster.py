@@ -48,6 +48,11 @@ def pg_bindir() -> Path:
     return Path(out)
 
 
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"
+
+
 def _server_user() -> str | None:
     """The user to run the server as, or None for the current user."""
     if os.geteuid() != 0:
@@ -123,6 +128,11 @@ class Cluster:
         if user is not None:
             entry = pwd.getpwnam(user)
             os.chown(self.base_dir, entry.pw_uid, entry.pw_gid)
+            if self._run(["test", "-w", str(self.base_dir)]).returncode != 0:
+                raise ClusterError(
+                    f"the {user} user cannot write to {self.base_dir}: "
+                    "every directory above it must be searchable by that user"
+                )
 
     def initialized(self) -> bool:
         return (self.data_dir / "PG_VERSION").exists()
@@ -145,7 +155,7 @@ class Cluster:
             ]
         )
         if result.returncode != 0:
-            raise ClusterError(f"initdb failed:\n{result.stdout}{result.stderr}")
+            raise ClusterError(f"initdb failed: {_last_line(result.stderr or result.stdout)}")
 
     def running(self) -> bool:
         result = self._run([str(self._bindir / "pg_ctl"), "status", "-D", str(self.data_dir)])
@@ -174,7 +184,9 @@ class Cluster:
             ]
         )
         if result.returncode != 0:
-            raise ClusterError(f"server did not start:\n{result.stderr}\n{self.log_tail()}")
+            raise ClusterError(
+                f"server did not start: {_last_line(self.log_tail() or result.stderr)} (log: {self.log_file})"
+            )
         return self
 
     def stop(self, mode: str = "fast") -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from .. import config, embedded
 from ..errors import AcoustidError
 from ..settings import DATABASES, DEFAULT_NAMES, Settings
 
@@ -21,7 +22,15 @@ def connection_options() -> argparse.ArgumentParser:
     """A parent parser with the connection and database-name options every database command takes."""
     parent = argparse.ArgumentParser(add_help=False)
     connection = parent.add_argument_group(
-        "connection", "libpq environment variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, ...) also apply"
+        "connection",
+        "flags win over environment variables (libpq's PGHOST, PGPORT, PGUSER, PGPASSWORD, ..., and "
+        "ACOUSTID_PG_DSN), which win over the config file; with no server named anywhere, the "
+        "embedded server (acoustid-pg server) is started and used",
+    )
+    connection.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file (default $ACOUSTID_PG_CONFIG or ~/.config/acoustid-pg/config.ini)",
     )
     connection.add_argument("--dsn", help="libpq connection string or URL, without a database name")
     connection.add_argument("--host", help="server host or unix socket directory")
@@ -39,12 +48,34 @@ def connection_options() -> argparse.ArgumentParser:
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Settings from flags, environment and config file, or the embedded server."""
+    flags = {
+        "dsn": args.dsn,
+        "host": args.host,
+        "port": args.port,
+        "user": args.user,
+        "dbname": args.dbname,
+        "maintenance_db": args.maintenance_db,
+        **{f"{database}_db": getattr(args, f"{database}_db") for database in DATABASES},
+    }
+    values = config.resolve(flags, config.load_config(args.config))
+    if not config.server_configured(values):
+        values = {**embedded.connection_parameters(embedded.ensure_running()), **values}
     return Settings.from_options(
-        dsn=args.dsn,
-        host=args.host,
-        port=args.port,
-        user=args.user,
-        dbname=args.dbname,
-        names={database: getattr(args, f"{database}_db") for database in DATABASES},
-        maintenance_db=args.maintenance_db,
+        dsn=values.get("dsn"),
+        host=values.get("host"),
+        port=_port(values.get("port")),
+        user=values.get("user"),
+        dbname=values.get("dbname"),
+        names={database: values.get(f"{database}_db") for database in DATABASES},
+        maintenance_db=values.get("maintenance_db"),
     )
+
+
+def _port(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise UsageError(f"port must be a number, not {text!r}") from None

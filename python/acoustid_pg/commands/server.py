@@ -1,0 +1,50 @@
+"""``acoustid-pg server start|stop|status``: the embedded PostgreSQL server."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .. import embedded
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "server",
+        help="start, stop or inspect the embedded PostgreSQL server",
+        description="The embedded server is a PostgreSQL cluster that acoustid-pg creates and runs "
+        "itself in $ACOUSTID_PG_DATA (default ~/.local/share/acoustid-pg, or /var/lib/acoustid-pg "
+        "for root). Commands use it whenever no server is configured.",
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("start", help="create the cluster if needed and start it").set_defaults(run=run_start)
+    actions.add_parser("stop", help="stop the cluster (its data stays)").set_defaults(run=run_stop)
+    actions.add_parser("status", help="say where the cluster is and whether it runs").set_defaults(
+        run=run_status
+    )
+
+
+def run_start(args: argparse.Namespace) -> int:
+    cluster = embedded.ensure_running()
+    print(f"embedded server running: host={cluster.socket_dir} (data in {cluster.data_dir})")
+    return 0
+
+
+def run_stop(args: argparse.Namespace) -> int:
+    cluster = embedded.embedded_cluster()
+    if not cluster.initialized() or not cluster.running():
+        print("embedded server is not running")
+        return 0
+    cluster.stop()
+    print("embedded server stopped")
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    cluster = embedded.embedded_cluster()
+    if not cluster.initialized():
+        print(f"embedded server: not created yet (would live in {cluster.base_dir})")
+        return 3
+    state = "running" if cluster.running() else "stopped"
+    print(f"embedded server: {state}; data in {cluster.data_dir}; socket directory {cluster.socket_dir}")
+    return 0 if state == "running" else 3
