@@ -6,7 +6,7 @@ VENV ?= .venv
 PY = $(VENV)/bin/python
 PKGLIBDIR = $(shell $(PG_CONFIG) --pkglibdir)
 
-.PHONY: all deps ext venv install check-installed test coretest pytest bench lint demo dist clean
+.PHONY: all deps ext venv install check-installed test coretest fuzz pytest bench lint demo dist clean
 
 all: ext venv
 
@@ -41,10 +41,14 @@ check-installed: ext
 coretest:
 	$(MAKE) -C ext coretest
 
+# libFuzzer on the core for FUZZ_SECONDS (default 60)
+fuzz:
+	$(MAKE) -C ext fuzz
+
 pytest: check-installed venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test: coretest pytest
+test: coretest fuzz pytest
 
 bench: check-installed venv
 	$(PY) -m bench $(BENCH_ARGS)

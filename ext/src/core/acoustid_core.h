@@ -41,9 +41,11 @@ typedef enum acoustid_status
 
 /*
  * Hot loops that count bits are compiled twice on x86-64 Linux, with and
- * without the POPCNT instruction, and the loader picks one for the CPU.
+ * without the POPCNT instruction, and the loader picks one for the CPU (GCC
+ * only: clang 14 leaves such functions undefined when it builds with
+ * sanitizers, and its JIT bitcode has no use for them).
  */
-#if defined(__x86_64__) && defined(__linux__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
 #define ACOUSTID_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
 #else
 #define ACOUSTID_POPCNT_CLONES

@@ -1,0 +1,99 @@
+/*
+ * fuzz_core.c
+ *		libFuzzer harness for the pure-C core, built with AddressSanitizer and
+ *		UndefinedBehaviorSanitizer.  The first input byte picks a target; the
+ *		rest is a compressed string or two fingerprints.  Besides crashes and
+ *		sanitizer reports it fails on broken invariants: a decoded string must
+ *		re-encode to something that decodes to the same items, and scores
+ *		must lie in [0, 1].
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "acoustid_core.h"
+
+int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static acoustid_workspace workspace;
+
+static void
+check(int condition)
+{
+	if (!condition)
+		abort();
+}
+
+static void
+fuzz_decode(const char *text, size_t len)
+{
+	int			algorithm;
+	size_t		count;
+	int32_t    *items;
+	char	   *again;
+	int32_t    *back;
+	size_t		again_len;
+
+	if (acoustid_core_decode_header(text, len, &algorithm, &count) != ACOUSTID_OK)
+		return;
+	items = malloc((count + 1) * sizeof(int32_t));
+	if (acoustid_core_decode(text, len, items, count) == ACOUSTID_OK)
+	{
+		again = malloc(acoustid_core_encoded_size_bound(count) + 1);
+		back = malloc((count + 1) * sizeof(int32_t));
+		check(acoustid_core_encode(items, count, algorithm, again, &again_len) == ACOUSTID_OK);
+		check(acoustid_core_decode(again, again_len, back, count) == ACOUSTID_OK);
+		check(memcmp(items, back, count * sizeof(int32_t)) == 0);
+		free(again);
+		free(back);
+	}
+	free(items);
+}
+
+static void
+fuzz_compare(const uint8_t *data, size_t size, int which)
+{
+	size_t		nitems = size / 4;
+	size_t		asize = nitems == 0 ? 0 : data[0] % (nitems + 1);
+	int32_t    *items = malloc((nitems + 1) * sizeof(int32_t));
+	int32_t		maxoffset = size >= 2 ? (int8_t) data[1] * (data[0] & 1 ? 1 : 300) : 0;
+	const int32_t *a = items;
+	const int32_t *b = items + asize;
+	size_t		bsize = nitems - asize;
+	float		score = 0.0f;
+	int32_t		query[ACOUSTID_QUERY_LENGTH];
+	int64_t    *counts;
+
+	memcpy(items, data, nitems * sizeof(int32_t));
+	switch (which)
+	{
+		case 1:
+			score = acoustid_core_compare2(a, asize, b, bsize, maxoffset, &workspace);
+			break;
+		case 2:
+			score = acoustid_core_compare(a, asize, b, bsize);
+			break;
+		case 3:
+			counts = calloc(acoustid_core_compare3_counts_size(asize, bsize), sizeof(int64_t));
+			check(acoustid_core_compare3(a, asize, b, bsize, maxoffset, counts, &score) == ACOUSTID_OK);
+			free(counts);
+			break;
+		default:
+			check(acoustid_core_extract_query(a, nitems, query) <= ACOUSTID_QUERY_LENGTH);
+			(void) acoustid_core_simhash(a, nitems);
+			break;
+	}
+	check(score >= 0.0f && score <= 1.0f);
+	free(items);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size == 0)
+		return 0;
+	if (data[0] % 5 == 0)
+		fuzz_decode((const char *) data + 1, size - 1);
+	else
+		fuzz_compare(data + 1, size - 1, data[0] % 5);
+	return 0;
+}
