@@ -1,9 +1,308 @@
-"""Accounts, applications and API keys (app database)."""
+"""Accounts, applications and API keys (app database).
+
+Keys are made by pgcrypto in the INSERT itself, so a key never exists outside
+the row that owns it; objects returned here hide their key from ``repr``, and
+error messages never contain one.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final, TypeVar, cast
+
+import psycopg
+from psycopg import errors as pgerrors
+from psycopg.rows import class_row
+
+from .apikeys import API_KEY_CACHE_TTL, MAX_APIKEY_LENGTH, NEW_APIKEY_SQL, ApiKeyCache
+from .checks import (
+    MAX_ID,
+    IpAddress,
+    check_bool,
+    check_id,
+    check_int,
+    check_ip,
+    check_optional_text,
+    check_text,
+)
 from .client import ClientBase
+from .errors import (
+    InactiveApplicationError,
+    InvalidApiKeyError,
+    InvalidArgumentError,
+    NotFoundError,
+)
+
+# A collision of 240 random bits is not expected; retrying keeps the UNIQUE key honest anyway.
+_KEY_ATTEMPTS: Final = 3
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    name: str
+    apikey: str = field(repr=False)
+    mbuser: str | None
+    created: dt.datetime
+    lastlogin: dt.datetime | None
+    submission_count: int
+    application_id: int | None
+    application_version: str | None
+    created_from: IpAddress | None
+    is_admin: bool
+
+
+@dataclass(frozen=True)
+class Application:
+    id: int
+    name: str
+    version: str | None
+    apikey: str = field(repr=False)
+    created: dt.datetime
+    active: bool
+    account_id: int | None
+    email: str | None
+    website: str | None
+    rate_limit: int | None
+
+
+ACCOUNT_COLUMNS: Final = """id, name, apikey, mbuser, created, lastlogin, submission_count,
+    application_id, application_version, host(created_from)::inet AS created_from, is_admin"""
+APPLICATION_COLUMNS: Final = (
+    "id, name, version, apikey, created, active, account_id, email, website, rate_limit"
+)
+
+
+class ApiKeyCaches:
+    """The 60-second caches of valid application and user keys of one client."""
+
+    def __init__(self, *, ttl: float = API_KEY_CACHE_TTL, clock: Callable[[], float] | None = None) -> None:
+        options: dict[str, Any] = {"ttl": ttl} if clock is None else {"ttl": ttl, "clock": clock}
+        self.applications: ApiKeyCache[Application] = ApiKeyCache(**options)
+        self.accounts: ApiKeyCache[Account] = ApiKeyCache(**options)
+
+    def clear(self) -> None:
+        self.applications.clear()
+        self.accounts.clear()
+
+
+_caches_lock = threading.Lock()
 
 
 class AccountsMixin(ClientBase):
     """Accounts, applications and API keys (app database)."""
+
+    @property
+    def api_key_cache(self) -> ApiKeyCaches:
+        """Made on first use (the client's constructor is shared by every mixin)."""
+        caches = self.__dict__.get("_api_key_caches")
+        if caches is None:
+            with _caches_lock:
+                caches = self.__dict__.setdefault("_api_key_caches", ApiKeyCaches())
+        return cast(ApiKeyCaches, caches)
+
+    @api_key_cache.setter
+    def api_key_cache(self, caches: ApiKeyCaches) -> None:
+        self.__dict__["_api_key_caches"] = caches
+
+    # --- accounts ---
+
+    def create_account(
+        self,
+        name: str,
+        *,
+        mbuser: str | None = None,
+        application_id: int | None = None,
+        application_version: str | None = None,
+        created_from: str | IpAddress | None = None,
+        is_admin: bool = False,
+    ) -> Account:
+        """A new account with a fresh user API key."""
+        values = {
+            "name": check_text("name", name, max_length=255),
+            "mbuser": check_optional_text("mbuser", mbuser, max_length=64),
+            "application_id": None if application_id is None else check_id("application_id", application_id),
+            "application_version": check_optional_text(
+                "application_version", application_version, max_length=255
+            ),
+            "created_from": None if created_from is None else check_ip("created_from", created_from),
+            "is_admin": check_bool("is_admin", is_admin),
+        }
+        query = f"""INSERT INTO account
+            (name, apikey, mbuser, application_id, application_version, created_from, is_admin)
+            VALUES (%(name)s, {NEW_APIKEY_SQL}, %(mbuser)s, %(application_id)s,
+                %(application_version)s, %(created_from)s, %(is_admin)s)
+            RETURNING {ACCOUNT_COLUMNS}"""
+        return self._insert_with_key(query, values, Account, "account_apikey_key")
+
+    def get_account(self, account_id: int) -> Account:
+        account_id = check_id("account_id", account_id)
+        with self.connection("app") as conn:
+            cur = conn.cursor(row_factory=class_row(Account))
+            row = cur.execute(f"SELECT {ACCOUNT_COLUMNS} FROM account WHERE id = %s", [account_id]).fetchone()
+        if row is None:
+            raise NotFoundError("account_id", f"no account {account_id}")
+        return row
+
+    def validate_user_key(self, apikey: str) -> Account:
+        """The account whose user API key this is; raises InvalidApiKeyError if none."""
+        key = _check_key("user API key", apikey)
+        cache = self.api_key_cache.accounts
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        generation = cache.generation()
+        with self.connection("app") as conn:
+            cur = conn.cursor(row_factory=class_row(Account))
+            account = cur.execute(
+                f"SELECT {ACCOUNT_COLUMNS} FROM account WHERE apikey = %s", [key]
+            ).fetchone()
+        if account is None:
+            raise InvalidApiKeyError("unknown user API key")
+        cache.put(key, account, generation)
+        return account
+
+    # --- applications ---
+
+    def create_application(
+        self,
+        name: str,
+        *,
+        account_id: int,
+        version: str | None = None,
+        email: str | None = None,
+        website: str | None = None,
+        rate_limit: int | None = None,
+    ) -> Application:
+        """A new, active application of ``account_id`` with a fresh client API key."""
+        values = {
+            "name": check_text("name", name, max_length=255),
+            "account_id": check_id("account_id", account_id),
+            "version": check_optional_text("version", version, max_length=255),
+            "email": _check_email(email),
+            "website": _check_website(website),
+            "rate_limit": None
+            if rate_limit is None
+            else check_int("rate_limit", rate_limit, minimum=1, maximum=MAX_ID),
+        }
+        query = f"""INSERT INTO application (name, apikey, account_id, version, email, website, rate_limit)
+            VALUES (%(name)s, {NEW_APIKEY_SQL}, %(account_id)s, %(version)s, %(email)s,
+                %(website)s, %(rate_limit)s)
+            RETURNING {APPLICATION_COLUMNS}"""
+        return self._insert_with_key(query, values, Application, "application_apikey_key")
+
+    def get_application(self, application_id: int) -> Application:
+        application_id = check_id("application_id", application_id)
+        with self.connection("app") as conn:
+            cur = conn.cursor(row_factory=class_row(Application))
+            row = cur.execute(
+                f"SELECT {APPLICATION_COLUMNS} FROM application WHERE id = %s", [application_id]
+            ).fetchone()
+        if row is None:
+            raise NotFoundError("application_id", f"no application {application_id}")
+        return row
+
+    def deactivate_application(self, application_id: int) -> Application:
+        """Refuse the application's key from now on (other processes: within the cache TTL)."""
+        return self._set_application_active(application_id, False)
+
+    def activate_application(self, application_id: int) -> Application:
+        return self._set_application_active(application_id, True)
+
+    def validate_application_key(self, apikey: str) -> Application:
+        """The active application whose client API key this is.
+
+        Raises InvalidApiKeyError for an unknown key, InactiveApplicationError
+        for a deactivated application.
+        """
+        key = _check_key("application API key", apikey)
+        cache = self.api_key_cache.applications
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        generation = cache.generation()
+        with self.connection("app") as conn:
+            cur = conn.cursor(row_factory=class_row(Application))
+            application = cur.execute(
+                f"SELECT {APPLICATION_COLUMNS} FROM application WHERE apikey = %s", [key]
+            ).fetchone()
+        if application is None:
+            raise InvalidApiKeyError("unknown application API key")
+        if not application.active:
+            raise InactiveApplicationError(f"application {application.id} ({application.name!r}) is inactive")
+        cache.put(key, application, generation)
+        return application
+
+    # --- helpers ---
+
+    def _set_application_active(self, application_id: int, active: bool) -> Application:
+        application_id = check_id("application_id", application_id)
+        with self.connection("app") as conn:
+            cur = conn.cursor(row_factory=class_row(Application))
+            row = cur.execute(
+                f"UPDATE application SET active = %s WHERE id = %s RETURNING {APPLICATION_COLUMNS}",
+                [active, application_id],
+            ).fetchone()
+        if row is None:
+            raise NotFoundError("application_id", f"no application {application_id}")
+        self.api_key_cache.applications.invalidate(row.apikey)
+        return row
+
+    def _insert_with_key(
+        self, query: str, values: dict[str, Any], row_type: type[R], key_constraint: str
+    ) -> R:
+        with self.connection("app") as conn:
+            cur = conn.cursor(row_factory=class_row(row_type))
+            for attempt in range(_KEY_ATTEMPTS):
+                try:
+                    row = cur.execute(query, values).fetchone()
+                    assert row is not None  # INSERT ... RETURNING gives one row
+                    return row
+                except pgerrors.UniqueViolation as exc:
+                    if exc.diag.constraint_name != key_constraint or attempt + 1 == _KEY_ATTEMPTS:
+                        raise _constraint_error(exc) from None
+                except pgerrors.IntegrityError as exc:
+                    raise _constraint_error(exc) from None
+        raise AssertionError("unreachable")
+
+
+def _check_key(what: str, apikey: object) -> str:
+    if not isinstance(apikey, str):
+        raise InvalidArgumentError("apikey", f"expected a string, got {type(apikey).__name__}")
+    if not apikey or len(apikey) > MAX_APIKEY_LENGTH or "\x00" in apikey:
+        raise InvalidApiKeyError(f"unknown {what}")
+    return apikey
+
+
+def _check_email(email: object) -> str | None:
+    value = check_optional_text("email", email, max_length=255)
+    if value is not None and ("@" not in value or any(c.isspace() for c in value)):
+        raise InvalidArgumentError("email", "is not an email address")
+    return value
+
+
+def _check_website(website: object) -> str | None:
+    value = check_optional_text("website", website, max_length=1000)
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise InvalidArgumentError("website", "must be an http:// or https:// URL")
+    return value
+
+
+_CONSTRAINTS: Final = {  # constraint -> (error class, field, problem)
+    "account_mbuser_key": (InvalidArgumentError, "mbuser", "already belongs to another account"),
+    "account_application_id_fkey": (NotFoundError, "application_id", "no such application"),
+    "application_account_id_fkey": (NotFoundError, "account_id", "no such account"),
+}
+
+
+def _constraint_error(exc: psycopg.Error) -> Exception:
+    known = _CONSTRAINTS.get(exc.diag.constraint_name or "")
+    if known is None:
+        return exc
+    error_class, field_name, problem = known
+    return error_class(field_name, problem)
