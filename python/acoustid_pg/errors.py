@@ -59,3 +59,15 @@ class InactiveApplicationError(InvalidApiKeyError):
 
 class TrackMergeError(AcoustidError):
     """A track merge was refused: self-merge, cycle, already merged or disabled target."""
+
+
+class LookupTimeout(AcoustidError, TimeoutError):
+    """A lookup ran past its time budget and was cancelled by the server (statement_timeout)."""
+
+
+class ConnectionLost(ConnectError):
+    """The connection broke during an operation; the pool connects afresh on the next call."""
+
+
+class SchemaError(AcoustidError):
+    """A database lacks the acoustid extension or schema (run ``acoustid-pg init`` or ``migrate``)."""
