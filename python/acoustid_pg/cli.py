@@ -14,10 +14,10 @@ from collections.abc import Sequence
 import psycopg
 
 from . import __version__
-from .commands import UsageError, schema, server
+from .commands import UsageError, schema, server, status
 from .errors import AcoustidError
 
-COMMAND_GROUPS = (schema, server)
+COMMAND_GROUPS = (schema, status, server)
 PROG = "acoustid-pg"
 
 
