@@ -74,6 +74,8 @@ class Deployment:
             """SELECT inhrelid::regclass::text FROM pg_inherits
             WHERE inhparent = 'submission'::regclass AND inhrelid <> 'submission_default'::regclass"""
         ).fetchall():
+            # Detached first: the foreign keys to submission depend on every attached partition.
+            self.ingest.execute(f"ALTER TABLE submission DETACH PARTITION {partition}")
             self.ingest.execute(f"DROP TABLE {partition}")
         self.fp.execute("REFRESH MATERIALIZED VIEW track_stats")
         self.client.api_key_cache = ApiKeyCaches()
