@@ -224,6 +224,20 @@ def test_meta_being_linked_by_an_open_transaction_is_left_alone(
     assert scalar(fp, "SELECT meta_id FROM track_meta") == reused
 
 
+@pytest.mark.parametrize("job", ["remove_orphaned_meta", "remove_unreferenced_disabled_tracks"])
+@pytest.mark.parametrize(
+    ("batch_size", "message"), [(0, "must be between 1 and"), (1.0, "expected an integer")]
+)
+def test_bad_batch_sizes(
+    client: AcoustID, deployment: Deployment, job: str, batch_size: Any, message: str
+) -> None:
+    new_meta(deployment.fp, "orphan")
+    new_track(deployment.fp, disabled=True)
+    with pytest.raises(InvalidArgumentError, match=f"batch_size: {message}"):
+        getattr(client, job)(batch_size=batch_size)
+    assert scalar(deployment.fp, "SELECT (SELECT count(*) FROM meta) + (SELECT count(*) FROM track)") == 2
+
+
 # --- disabled tracks ---
 
 

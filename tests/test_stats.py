@@ -176,6 +176,7 @@ def test_concurrent_counter_increments_lose_nothing(client: AcoustID) -> None:
         (lambda c: c.increment_counter("x", "1"), "by: expected an integer, got str"),
         (lambda c: c.set_counter("x", 2**63), "value: must be between"),
         (lambda c: c.counters("2024-05-10"), "day: expected a datetime.date, got str"),
+        (lambda c: c.update_daily_counters(20240510), "day: expected a datetime.date, got int"),
     ],
 )
 def test_bad_counter_arguments(client: AcoustID, call: Callable[[AcoustID], Any], message: str) -> None:

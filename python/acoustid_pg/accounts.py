@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar, cast
@@ -81,10 +82,11 @@ APPLICATION_COLUMNS: Final = (
 class ApiKeyCaches:
     """The 60-second caches of valid application and user keys of one client."""
 
-    def __init__(self, *, ttl: float = API_KEY_CACHE_TTL, clock: Callable[[], float] | None = None) -> None:
-        options: dict[str, Any] = {"ttl": ttl} if clock is None else {"ttl": ttl, "clock": clock}
-        self.applications: ApiKeyCache[Application] = ApiKeyCache(**options)
-        self.accounts: ApiKeyCache[Account] = ApiKeyCache(**options)
+    def __init__(
+        self, *, ttl: float = API_KEY_CACHE_TTL, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.applications: ApiKeyCache[Application] = ApiKeyCache(ttl=ttl, clock=clock)
+        self.accounts: ApiKeyCache[Account] = ApiKeyCache(ttl=ttl, clock=clock)
 
     def clear(self) -> None:
         self.applications.clear()
