@@ -2,8 +2,175 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Union
+
+from psycopg import errors
+
+from . import audio
 from .client import ClientBase
+from .dberrors import translated
+from .errors import InvalidArgumentError, LookupTimeout
+from .fingerprint_input import check_duration, check_items, decode
+
+MAX_DURATION_DIFF: Final = 30
+DEFAULT_TIMEOUT: Final = 5.0
+
+# int4 items, a compressed string (what fpcalc prints), or the path of an audio file.
+FingerprintInput = Union[Sequence[int], str, "os.PathLike[str]"]
+
+# One statement: the matches, each with its enabled MBIDs (and, if asked, its metadata).
+_LOOKUP_SQL: Final = """
+SELECT l.track_gid, l.score, l.fingerprint_id, l.track_id, m.mbids, m.counts,
+    CASE WHEN %(with_meta)s THEN (
+        SELECT jsonb_agg(jsonb_build_object(
+            'track', meta.track, 'artist', meta.artist, 'album', meta.album,
+            'album_artist', meta.album_artist, 'track_no', meta.track_no,
+            'disc_no', meta.disc_no, 'year', meta.year, 'submission_count', tm.submission_count
+        ) ORDER BY tm.submission_count DESC, meta.id)
+        FROM track_meta AS tm JOIN meta ON meta.id = tm.meta_id
+        WHERE tm.track_id = l.track_id
+    ) END
+FROM acoustid_lookup({query}, %(duration)s, %(max_duration_diff)s, %(min_score)s, %(max_results)s) AS l
+LEFT JOIN LATERAL (
+    SELECT array_agg(tm.mbid ORDER BY tm.mbid) AS mbids,
+        array_agg(tm.submission_count ORDER BY tm.mbid) AS counts
+    FROM track_mbid AS tm
+    WHERE tm.track_id = l.track_id AND NOT tm.disabled
+) AS m ON TRUE
+ORDER BY l.score DESC, l.fingerprint_id
+"""
+_BY_ITEMS: Final = _LOOKUP_SQL.format(query="%(query)s::int4[]")
+_BY_STRING: Final = _LOOKUP_SQL.format(query="%(query)s::text")
+
+
+@dataclass(frozen=True)
+class Mbid:
+    """An enabled MusicBrainz recording linked to a track, and how many submissions back it."""
+
+    mbid: uuid.UUID
+    submission_count: int
+
+
+@dataclass(frozen=True)
+class Meta:
+    """User-submitted metadata linked to a track, and how many submissions back it."""
+
+    track: str | None = None
+    artist: str | None = None
+    album: str | None = None
+    album_artist: str | None = None
+    track_no: int | None = None
+    disc_no: int | None = None
+    year: int | None = None
+    submission_count: int = 0
+
+
+@dataclass(frozen=True)
+class Match:
+    """A track that matches the query: its public gid, the score of its best fingerprint."""
+
+    track_gid: uuid.UUID
+    score: float
+    fingerprint_id: int
+    track_id: int
+    mbids: tuple[Mbid, ...] = ()
+    meta: tuple[Meta, ...] = ()
+
+
+def _check_score(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgumentError("min_score", f"expected a number, got {type(value).__name__}")
+    if not 0 <= value <= 1:
+        raise InvalidArgumentError("min_score", f"must be between 0 and 1, got {value}")
+    return float(value)
+
+
+def _check_max_results(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgumentError("max_results", f"expected an int, got {type(value).__name__}")
+    if value < 1:
+        raise InvalidArgumentError("max_results", f"must be 1 or more, got {value}")
+    return value
+
+
+def _check_timeout(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise InvalidArgumentError("timeout", f"must be a positive number of seconds or None, got {value!r}")
+    return float(value)
+
+
+def _query(fp: object, duration: object) -> tuple[str, list[int] | str, int]:
+    """The SQL, the query value and the duration for any accepted form of fingerprint."""
+    if isinstance(fp, os.PathLike):
+        printed = audio.fingerprint_file(os.fspath(fp))
+        seconds = printed.duration if duration is None else duration
+        return _BY_ITEMS, printed.items, check_duration("duration", seconds)
+    if duration is None:
+        raise InvalidArgumentError("duration", "required unless the fingerprint is an audio file")
+    if isinstance(fp, str):
+        decode("fingerprint", fp)  # the server decodes it again; this names the problem first
+        return _BY_STRING, fp, check_duration("duration", duration)
+    return _BY_ITEMS, check_items("fingerprint", fp), check_duration("duration", duration)
+
+
+def _match(row: tuple[Any, ...]) -> Match:
+    gid, score, fingerprint_id, track_id, mbids, counts, meta = row
+    return Match(
+        track_gid=gid,
+        score=float(score),
+        fingerprint_id=fingerprint_id,
+        track_id=track_id,
+        mbids=tuple(Mbid(m, c) for m, c in zip(mbids or (), counts or ())),
+        meta=tuple(Meta(**fields) for fields in meta or ()),
+    )
 
 
 class LookupMixin(ClientBase):
     """Identifying audio: fingerprint lookups against the fingerprint database."""
+
+    def lookup(
+        self,
+        fingerprint: FingerprintInput,
+        duration: int | None = None,
+        *,
+        max_duration_diff: int = 7,
+        min_score: float = 0.4,
+        max_results: int = 10,
+        include_meta: bool = False,
+        timeout: float | None = DEFAULT_TIMEOUT,
+    ) -> list[Match]:
+        """The tracks matching a fingerprint, best first.
+
+        ``fingerprint`` is a sequence of int4 items, a compressed string (what
+        ``fpcalc`` prints) or an audio file's path (``os.PathLike``: fpcalc runs
+        on it, and its duration is used unless ``duration`` is given). A lookup
+        running longer than ``timeout`` seconds is cancelled and raises
+        LookupTimeout.
+        """
+        sql, query, seconds = _query(fingerprint, duration)
+        params = {
+            "query": query,
+            "duration": seconds,
+            "max_duration_diff": check_duration("max_duration_diff", max_duration_diff, MAX_DURATION_DIFF),
+            "min_score": _check_score(min_score),
+            "max_results": _check_max_results(max_results),
+            "with_meta": bool(include_meta),
+        }
+        budget = _check_timeout(timeout)
+        dbname = self.settings.dbname("fingerprint")
+        with self.connection("fingerprint") as conn, translated(dbname, "lookup"):
+            try:
+                with conn.transaction():
+                    # Transaction-local, so the pooled connection keeps its own setting.
+                    milliseconds = "0" if budget is None else str(max(1, round(budget * 1000)))
+                    conn.execute("SELECT set_config('statement_timeout', %s, true)", [milliseconds])
+                    rows = conn.execute(sql, params).fetchall()
+            except errors.QueryCanceled as exc:
+                raise LookupTimeout(f"lookup cancelled after {budget} s (its timeout)") from exc
+        return [_match(row) for row in rows]

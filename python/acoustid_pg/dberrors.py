@@ -1,0 +1,42 @@
+"""psycopg's errors as acoustid_pg's typed exceptions, for the operations that talk to a database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg import errors
+
+from .errors import ConnectionLost, SchemaError
+
+# What a database without the extension or without our migrations answers.
+_MISSING_OBJECT = (errors.UndefinedFunction, errors.UndefinedTable, errors.UndefinedObject)
+
+
+def first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+@contextmanager
+def translated(dbname: str, operation: str) -> Iterator[None]:
+    """Raise SchemaError for a missing function or table, ConnectionLost for a broken connection.
+
+    Query cancellations are OperationalErrors too; callers that set a time budget catch
+    ``psycopg.errors.QueryCanceled`` inside this block and say what ran out of time.
+    """
+    try:
+        yield
+    except _MISSING_OBJECT as exc:
+        raise SchemaError(
+            f"{operation}: database {dbname!r} lacks the acoustid schema ({first_line(exc)}); "
+            "run `acoustid-pg init` or `acoustid-pg migrate`"
+        ) from exc
+    except psycopg.OperationalError as exc:
+        if isinstance(exc, errors.QueryCanceled):
+            raise
+        raise ConnectionLost(
+            f"{operation}: lost the connection to database {dbname!r} ({first_line(exc)}); "
+            "the next call reconnects"
+        ) from exc
