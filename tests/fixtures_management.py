@@ -2,9 +2,9 @@
 
 Separate databases (not the one-database layout) make a query sent to the wrong
 database fail instead of passing by accident. The deployment is made once per
-session and emptied before each test (a TRUNCATE is ten times cheaper than three
-new databases). Test modules load this file with
-``pytest_plugins = ["tests.fixtures_management"]``.
+module (closing its pooled connections afterwards) and emptied before each test:
+a TRUNCATE is ten times cheaper than three new databases. Test modules load this
+file with ``pytest_plugins = ["tests.fixtures_management"]``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def database_templates(cluster: Cluster) -> dict[str, str]:
     return templates
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def shared_deployment(cluster: Cluster, database_templates: dict[str, str]) -> Iterator[Deployment]:
     names = {db: new_database(cluster, prefix=db, template=database_templates[db]) for db in DATABASES}
     client = acoustid_pg.connect(server_conninfo(cluster), **names, max_size=12)
