@@ -237,19 +237,18 @@ BEGIN
         RAISE EXCEPTION 'duration must be between 1 and 32767 seconds, not %', coalesce(duration::text, 'null')
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    repeated := FALSE;
-    skip_reason := acoustid_unusable_reason(items);
-    IF skip_reason IS NOT NULL THEN
-        action := 'skipped';
-        RETURN NEXT;
-        RETURN;
-    END IF;
-
     -- Lock order: this submission, then catalog rows being created, then the duration window
     -- (and the changelog's lock, taken by the fingerprint insert): never the other way round.
     PERFORM pg_advisory_xact_lock(hashtext('acoustid_pg.import.submission'), submission);
     RETURN QUERY SELECT * FROM acoustid_imported_submission(submission, meta_fields);
     IF FOUND THEN
+        RETURN;
+    END IF;
+    repeated := FALSE;
+    skip_reason := acoustid_unusable_reason(items);
+    IF skip_reason IS NOT NULL THEN
+        action := 'skipped';
+        RETURN NEXT;
         RETURN;
     END IF;
 
