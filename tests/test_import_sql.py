@@ -222,8 +222,9 @@ def test_metadata_is_found_through_its_key_index(schema_conn: psycopg.Connection
     )
     conn.execute("ANALYZE meta")
     plan = conn.execute(
-        "EXPLAIN SELECT id FROM meta AS m WHERE acoustid_meta_key(m.track, m.artist, m.album, m.album_artist,"
-        " m.track_no, m.disc_no, m.year) = acoustid_meta_key('title 7', 'artist', NULL, NULL, NULL, NULL, NULL)"
+        "EXPLAIN SELECT id FROM meta AS m"
+        " WHERE acoustid_meta_key(m.track, m.artist, m.album, m.album_artist, m.track_no, m.disc_no, m.year)"
+        " = acoustid_meta_key('title 7', 'artist', NULL, NULL, NULL, NULL, NULL)"
     ).fetchall()
     assert "meta_key_idx" in "\n".join(line for (line,) in plan)
     assert scalar(conn, 'SELECT acoustid_find_meta(\'{"track": "title 7", "artist": "artist"}\')') == 7

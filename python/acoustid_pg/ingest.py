@@ -54,7 +54,8 @@ FOR UPDATE OF p SKIP LOCKED
 
 _IMPORT: Final = """
 SELECT track_id, track_gid, fingerprint_id, source_id, meta_id, action, skip_reason, repeated
-FROM acoustid_import_submission(%s, %s::int4[], %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)
+FROM acoustid_import_submission(%s::int4, %s::int4[], %s::int4, %s::int4, %s::int4, %s::int4, %s::int4,
+    %s::text, %s::uuid, %s::uuid, %s::text, %s::jsonb)
 """
 
 _RECORD: Final = """

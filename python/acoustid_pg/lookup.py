@@ -34,7 +34,8 @@ SELECT l.track_gid, l.score, l.fingerprint_id, l.track_id, m.mbids, m.counts,
         FROM track_meta AS tm JOIN meta ON meta.id = tm.meta_id
         WHERE tm.track_id = l.track_id
     ) END
-FROM acoustid_lookup({query}, %(duration)s, %(max_duration_diff)s, %(min_score)s, %(max_results)s) AS l
+FROM acoustid_lookup({query}, %(duration)s::int4, %(max_duration_diff)s::int4, %(min_score)s::float4,
+    %(max_results)s::int4) AS l
 LEFT JOIN LATERAL (
     SELECT array_agg(tm.mbid ORDER BY tm.mbid) AS mbids,
         array_agg(tm.submission_count ORDER BY tm.mbid) AS counts
