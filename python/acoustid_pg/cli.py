@@ -14,10 +14,21 @@ from collections.abc import Sequence
 import psycopg
 
 from . import __version__
-from .commands import UsageError, schema, server, status
+from .commands import (
+    UsageError,
+    accounts,
+    lookup,
+    maintenance,
+    schema,
+    server,
+    status,
+    submit,
+    tracks,
+    worker,
+)
 from .errors import AcoustidError
 
-COMMAND_GROUPS = (schema, status, server)
+COMMAND_GROUPS = (schema, status, submit, lookup, worker, tracks, maintenance, accounts, server)
 PROG = "acoustid-pg"
 
 

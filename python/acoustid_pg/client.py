@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
@@ -17,6 +17,8 @@ from .errors import ConnectError
 from .settings import DATABASES, Settings
 
 POOL_TIMEOUT_SECONDS = 10.0
+
+_Client = TypeVar("_Client", bound="ClientBase")
 
 
 class ClientBase:
@@ -64,7 +66,7 @@ class ClientBase:
         for pool in self._pools.values():
             pool.close()
 
-    def __enter__(self) -> ClientBase:
+    def __enter__(self: _Client) -> _Client:
         return self
 
     def __exit__(self, *exc: object) -> None:

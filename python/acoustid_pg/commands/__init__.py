@@ -8,10 +8,14 @@ as each subcommand's default.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from .. import config, embedded
 from ..errors import AcoustidError
 from ..settings import DATABASES, DEFAULT_NAMES, Settings
+
+if TYPE_CHECKING:
+    from ..api import AcoustID
 
 
 class UsageError(AcoustidError):
@@ -79,3 +83,10 @@ def _port(text: str | None) -> int | None:
         return int(text)
     except ValueError:
         raise UsageError(f"port must be a number, not {text!r}") from None
+
+
+def client_from_args(args: argparse.Namespace, max_size: int = 4) -> AcoustID:
+    """A driver client for the settings the command line resolves."""
+    from ..api import AcoustID
+
+    return AcoustID(settings_from_args(args), min_size=1, max_size=max_size)

@@ -1,0 +1,73 @@
+"""``acoustid-pg lookup FILE | --fingerprint STRING --duration N``: identify audio."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from ..lookup import Match
+from . import UsageError, client_from_args, connection_options
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "lookup",
+        parents=[connection_options()],
+        help="identify an audio file or a fingerprint",
+        description="Look up an audio file (fingerprinted with fpcalc) or a compressed fingerprint "
+        "string, and print the matching tracks, best first.",
+    )
+    parser.add_argument("file", nargs="?", type=Path, metavar="FILE", help="an audio file")
+    parser.add_argument(
+        "--fingerprint", metavar="STRING", help="a compressed fingerprint (what fpcalc prints)"
+    )
+    parser.add_argument("--duration", type=int, help="duration in seconds (needed with --fingerprint)")
+    parser.add_argument("--max-results", type=int, default=10, help="at most this many tracks (10)")
+    parser.add_argument("--min-score", type=float, default=0.4, help="only scores above this (0.4)")
+    parser.add_argument("--max-duration-diff", type=int, default=7, help="duration window, seconds (7)")
+    parser.add_argument("--meta", action="store_true", help="also show submitted metadata")
+    parser.add_argument("--timeout", type=float, default=10.0, help="give up after this many seconds (10)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(run=run_lookup)
+
+
+def as_json(match: Match) -> dict[str, Any]:
+    return {
+        "track": str(match.track_gid),
+        "score": round(match.score, 6),
+        "fingerprint_id": match.fingerprint_id,
+        "mbids": [{"mbid": str(m.mbid), "submissions": m.submission_count} for m in match.mbids],
+        "meta": [{k: v for k, v in vars(m).items() if v is not None} for m in match.meta],
+    }
+
+
+def run_lookup(args: argparse.Namespace) -> int:
+    if (args.file is None) == (args.fingerprint is None):
+        raise UsageError("give either FILE or --fingerprint")
+    query: Any = args.file if args.file is not None else args.fingerprint
+    with client_from_args(args) as client:
+        matches = client.lookup(
+            query,
+            args.duration,
+            max_duration_diff=args.max_duration_diff,
+            min_score=args.min_score,
+            max_results=args.max_results,
+            include_meta=args.meta,
+            timeout=args.timeout,
+        )
+    if args.json:
+        print(json.dumps({"results": [as_json(m) for m in matches]}, indent=2))
+        return 0
+    if not matches:
+        print("no match")
+        return 0
+    print(f"{'score':>6}  {'track':<36}  mbids")
+    for match in matches:
+        mbids = ", ".join(f"{m.mbid} ({m.submission_count})" for m in match.mbids) or "-"
+        print(f"{match.score:>6.3f}  {match.track_gid!s:<36}  {mbids}")
+        for meta in match.meta:
+            described = " / ".join(str(v) for k, v in vars(meta).items() if v and k != "submission_count")
+            print(f"{'':>6}  {'':<36}  {described} ({meta.submission_count})")
+    return 0

@@ -1,0 +1,45 @@
+"""``acoustid-pg maintenance``: the periodic cleanup jobs (run it daily from cron)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from . import client_from_args, connection_options
+
+JOBS = ("partitions", "submissions", "meta", "tracks", "stats")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "maintenance",
+        parents=[connection_options()],
+        help="run the cleanup jobs",
+        description="Create upcoming submission partitions, delete handled submissions older than "
+        "30 days, remove orphaned metadata and unreferenced disabled tracks, refresh track_stats. "
+        "Each job is safe to run while the service runs.",
+    )
+    parser.add_argument(
+        "--job", choices=JOBS, action="append", help="only this job (repeatable; default all)"
+    )
+    parser.set_defaults(run=run_maintenance)
+
+
+def run_maintenance(args: argparse.Namespace) -> int:
+    jobs = args.job or list(JOBS)
+    with client_from_args(args) as client:
+        if "partitions" in jobs:
+            print(f"partitions: {client.create_submission_partitions()} created")
+        if "submissions" in jobs:
+            cleanup = client.delete_old_submissions()
+            dropped = ", ".join(cleanup.dropped_partitions) or "none"
+            print(f"submissions: {cleanup.deleted} deleted; months dropped: {dropped}")
+        if "meta" in jobs:
+            print(f"meta: {client.remove_orphaned_meta()} orphaned rows removed")
+        if "tracks" in jobs:
+            print(
+                f"tracks: {client.remove_unreferenced_disabled_tracks()} unreferenced disabled tracks removed"
+            )
+        if "stats" in jobs:
+            print(f"track_stats: refreshed, {client.refresh_track_stats()} rows")
+    return 0

@@ -1,0 +1,47 @@
+"""Who a command-line submission comes from: given API keys, or a local account.
+
+AcoustID's API takes a client (application) key and a user key. On the command
+line both are optional: without them, submissions come from a local account
+and application named ``acoustid-pg command line``, made on first use.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ..api import AcoustID
+from ..errors import InvalidArgumentError
+
+LOCAL_NAME = "acoustid-pg command line"
+
+
+def add_submitter_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("submitter (default: a local account and application)")
+    group.add_argument("--client-key", metavar="KEY", help="the application's API key")
+    group.add_argument("--user-key", metavar="KEY", help="the submitting account's API key")
+
+
+def submitter(client: AcoustID, args: argparse.Namespace) -> tuple[int, int]:
+    """(account_id, application_id) for the keys given, or the local pair."""
+    if bool(args.client_key) != bool(args.user_key):
+        raise InvalidArgumentError("--client-key/--user-key", "give both keys or neither")
+    if args.client_key:
+        application = client.validate_application_key(args.client_key)
+        account = client.validate_user_key(args.user_key)
+        return account.id, application.id
+    return local_submitter(client)
+
+
+def local_submitter(client: AcoustID) -> tuple[int, int]:
+    # two first uses at once may make two pairs; the oldest is used from then on
+    with client.connection("app") as conn:
+        row = conn.execute(
+            "SELECT a.id, p.id FROM account a JOIN application p ON p.account_id = a.id"
+            " WHERE a.name = %s AND p.name = %s AND p.active ORDER BY a.id, p.id LIMIT 1",
+            [LOCAL_NAME, LOCAL_NAME],
+        ).fetchone()
+    if row is not None:
+        return int(row[0]), int(row[1])
+    account = client.create_account(LOCAL_NAME)
+    application = client.create_application(LOCAL_NAME, account_id=account.id)
+    return account.id, application.id
