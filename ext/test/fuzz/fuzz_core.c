@@ -4,8 +4,10 @@
  *		UndefinedBehaviorSanitizer.  The first input byte picks a target; the
  *		rest is a compressed string or two fingerprints.  Besides crashes and
  *		sanitizer reports it fails on broken invariants: a decoded string must
- *		re-encode to something that decodes to the same items, and scores
- *		must lie in [0, 1].
+ *		re-encode to something that decodes to the same items, any items
+ *		must encode (with any algorithm) and decode back unchanged, scores
+ *		must lie in [0, 1], and simhash must be a majority vote (unchanged
+ *		when every item is repeated, inverted when an odd count is inverted).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,50 @@ fuzz_decode(const char *text, size_t len)
 }
 
 static void
+fuzz_encode(const uint8_t *data, size_t size)
+{
+	int			algorithm = size == 0 ? 0 : data[0];
+	size_t		count = size <= 1 ? 0 : (size - 1) / 4;
+	int32_t    *items = malloc((count + 1) * sizeof(int32_t));
+	int32_t    *back = malloc((count + 1) * sizeof(int32_t));
+	char	   *text = malloc(acoustid_core_encoded_size_bound(count) + 1);
+	size_t		len;
+	int			decoded_algorithm;
+	size_t		decoded_count;
+
+	if (count > 0)
+		memcpy(items, data + 1, count * sizeof(int32_t));
+	check(acoustid_core_encode(items, count, algorithm, text, &len) == ACOUSTID_OK);
+	check(len <= acoustid_core_encoded_size_bound(count));
+	check(acoustid_core_decode_header(text, len, &decoded_algorithm, &decoded_count) == ACOUSTID_OK);
+	check(decoded_algorithm == algorithm && decoded_count == count);
+	check(acoustid_core_decode(text, len, back, count) == ACOUSTID_OK);
+	check(count == 0 || memcmp(items, back, count * sizeof(int32_t)) == 0);
+	free(items);
+	free(back);
+	free(text);
+}
+
+static void
+check_simhash(const int32_t *items, size_t count)
+{
+	int32_t    *twice = malloc((2 * count + 1) * sizeof(int32_t));
+	int32_t		hash = acoustid_core_simhash(items, count);
+	size_t		i;
+
+	for (i = 0; i < count; i++)
+		twice[i] = twice[count + i] = items[i];
+	check(acoustid_core_simhash(twice, 2 * count) == hash);
+	if (count % 2 == 1)
+	{
+		for (i = 0; i < count; i++)
+			twice[i] = ~items[i];
+		check(acoustid_core_simhash(twice, count) == ~hash);
+	}
+	free(twice);
+}
+
+static void
 fuzz_compare(const uint8_t *data, size_t size, int which)
 {
 	size_t		nitems = size / 4;
@@ -79,7 +125,7 @@ fuzz_compare(const uint8_t *data, size_t size, int which)
 			break;
 		default:
 			check(acoustid_core_extract_query(a, nitems, query) <= ACOUSTID_QUERY_LENGTH);
-			(void) acoustid_core_simhash(a, nitems);
+			check_simhash(a, nitems);
 			break;
 	}
 	check(score >= 0.0f && score <= 1.0f);
@@ -91,9 +137,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
-	if (data[0] % 5 == 0)
+	if (data[0] % 6 == 0)
 		fuzz_decode((const char *) data + 1, size - 1);
+	else if (data[0] % 6 == 5)
+		fuzz_encode(data + 1, size - 1);
 	else
-		fuzz_compare(data + 1, size - 1, data[0] % 5);
+		fuzz_compare(data + 1, size - 1, data[0] % 6);
 	return 0;
 }
