@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .accounts import AccountsMixin
+from .bulk_import import BulkImportMixin
 from .client import ClientBase
 from .ingest import IngestMixin
 from .lookup import LookupMixin
@@ -19,6 +20,7 @@ class AcoustID(
     StatsMixin,
     TracksMixin,
     MaintenanceMixin,
+    BulkImportMixin,
     ClientBase,
 ):
     """Everything a deployment can do, over pooled connections to its three databases."""

@@ -17,6 +17,7 @@ from . import __version__
 from .commands import (
     UsageError,
     accounts,
+    bulk_import,
     lookup,
     maintenance,
     schema,
@@ -28,7 +29,7 @@ from .commands import (
 )
 from .errors import AcoustidError
 
-COMMAND_GROUPS = (schema, status, submit, lookup, worker, tracks, maintenance, accounts, server)
+COMMAND_GROUPS = (schema, status, submit, lookup, worker, bulk_import, tracks, maintenance, accounts, server)
 PROG = "acoustid-pg"
 
 
