@@ -60,7 +60,7 @@ lint: venv
 	$(VENV)/bin/sqlfluff lint --disable-progress-bar sql migrations ext/sql
 
 demo: check-installed venv
-	$(PY) -m acoustid_pg.demo
+	$(VENV)/bin/acoustid-pg demo
 
 # PGXN zip of the committed extension sources, in dist/.
 dist:

@@ -18,6 +18,7 @@ from .commands import (
     UsageError,
     accounts,
     bulk_import,
+    demo,
     lookup,
     maintenance,
     schema,
@@ -29,7 +30,19 @@ from .commands import (
 )
 from .errors import AcoustidError
 
-COMMAND_GROUPS = (schema, status, submit, lookup, worker, bulk_import, tracks, maintenance, accounts, server)
+COMMAND_GROUPS = (
+    demo,
+    schema,
+    status,
+    submit,
+    lookup,
+    worker,
+    bulk_import,
+    tracks,
+    maintenance,
+    accounts,
+    server,
+)
 PROG = "acoustid-pg"
 
 

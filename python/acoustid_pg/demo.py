@@ -1,94 +1,135 @@
-"""A two-minute tour: identify altered audio with the acoustid extension.
+"""The tour: from nothing to identified audio, step by step.
 
-Starts a throwaway PostgreSQL cluster, fingerprints generated audio with
-fpcalc, stores the fingerprints, then identifies altered copies (re-encoded,
-trimmed, noisy) through the extract_query GIN index and acoustid_compare2.
+Uses the configured server, or starts the embedded one; makes fresh demo
+databases (acoustid_demo_app, _fingerprint, _ingest); synthesizes sounds (sox,
+espeak-ng) and fingerprints them (fpcalc); submits them with MBIDs and
+metadata; runs the import; then looks up altered copies and unknown audio.
 """
 
 from __future__ import annotations
 
-import sys
-import tempfile
 import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import psycopg
+from psycopg import sql
 
 from . import audio, samples
-from .cluster import Cluster
-from .errors import AcoustidError
+from .api import AcoustID
+from .settings import DATABASES, Settings
 
-SOUNDS = [("melody", 1), ("speech", 1), ("noise", 1), ("melody", 2)]
-QUERIES = [("melody", 1, "mp3"), ("speech", 1, "trimmed"), ("noise", 1, "noisy"), ("melody", 2, "resampled")]
-SECONDS = 20
+DEMO_NAMES = {database: f"acoustid_demo_{database}" for database in DATABASES}
+SOUNDS = [("melody", 1), ("melody", 2), ("speech", 1), ("speech", 2), ("noise", 1), ("noise", 2)]
+SECONDS = 30
+MBID_NAMESPACE = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")  # the URL namespace of RFC 4122
 
-SCHEMA = """
-CREATE TABLE track (
-    id serial PRIMARY KEY, name text NOT NULL, fingerprint int4[] NOT NULL, length int NOT NULL
-);
-CREATE INDEX track_query_idx ON track USING gin (acoustid_extract_query(fingerprint) gin__int_ops);
-"""
-
-LOOKUP = """
-SELECT name, acoustid_compare2(fingerprint, %(q)s::int4[], 80) AS score
-FROM track
-WHERE acoustid_extract_query(fingerprint) && acoustid_extract_query(%(q)s::int4[])
-  AND abs(length - %(len)s) <= 7
-ORDER BY score DESC
-LIMIT 1
-"""
+Report = Callable[[str], None]
 
 
-def step(message: str) -> float:
-    print(f"==> {message}", flush=True)
-    return time.perf_counter()
+def mbid_for(kind: str, seed: int) -> uuid.UUID:
+    """A stable made-up MusicBrainz id per sample."""
+    return uuid.uuid5(MBID_NAMESPACE, f"acoustid-pg-demo/{kind}/{seed}")
 
 
-def run(workdir: Path) -> None:
-    started = step("starting a throwaway PostgreSQL cluster")
-    with Cluster.temporary() as cluster, psycopg.connect(cluster.conninfo(), autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION acoustid CASCADE")
-        conn.execute(SCHEMA)
-        print(f"    PostgreSQL {conn.info.server_version // 10000} at {cluster.socket_dir}")
+class Steps:
+    """Prints each step with its running time."""
 
-        step(f"synthesizing and fingerprinting {len(SOUNDS)} sounds of {SECONDS} s (sox, espeak-ng, fpcalc)")
-        for kind, seed in SOUNDS:
-            path = samples.synthesize(kind, seed, SECONDS, workdir / f"{kind}-{seed}.wav")
-            fp = audio.fingerprint_file(path)
-            conn.execute(
-                "INSERT INTO track (name, fingerprint, length) VALUES (%s, %s, %s)",
-                (f"{kind} #{seed}", fp.items, fp.duration),
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.started = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        self.report(f"==> [{time.perf_counter() - self.started:5.1f} s] {message}")
+
+
+def fresh_databases(settings: Settings, report: Report) -> None:
+    from .commands.schema import initialize
+
+    with settings.connect_maintenance() as conn:
+        for name in dict.fromkeys(settings.dbname(database) for database in DATABASES):
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    initialize(settings, report=lambda line: report(f"    {line}"))
+
+
+def fingerprint_samples(workdir: Path) -> dict[tuple[str, int], audio.AudioFingerprint]:
+    def make(sound: tuple[str, int]) -> audio.AudioFingerprint:
+        kind, seed = sound
+        return audio.fingerprint_file(samples.synthesize(kind, seed, SECONDS, workdir / f"{kind}-{seed}.wav"))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(SOUNDS, pool.map(make, SOUNDS)))
+
+
+def run_demo(settings: Settings, workdir: Path, report: Report = print) -> int:
+    """Run the tour; returns how many answers were wrong (0 is success)."""
+    step = Steps(report)
+    step(f"preparing fresh demo databases: {', '.join(settings.dbname(d) for d in DATABASES)}")
+    fresh_databases(settings, report)
+
+    step(
+        f"synthesizing {len(SOUNDS)} sounds of {SECONDS} s with sox and espeak-ng, fingerprinting with fpcalc"
+    )
+    prints = fingerprint_samples(workdir)
+    for (kind, seed), printed in prints.items():
+        report(f"    {kind} #{seed}: {len(printed.items)} items  {printed.compressed[:32]}...")
+
+    with AcoustID(settings, min_size=1, max_size=2) as client:
+        step("submitting them with MBIDs and metadata")
+        account = client.create_account("demo listener")
+        application = client.create_application("acoustid-pg demo", account_id=account.id)
+        for (kind, seed), printed in prints.items():
+            ids = client.submit(
+                printed.items,
+                printed.duration,
+                account_id=account.id,
+                application_id=application.id,
+                mbids=[mbid_for(kind, seed)],
+                meta={"track": f"{kind.title()} #{seed}", "artist": "acoustid-pg demo"},
+                format="wav",
             )
-            print(f"    stored {kind} #{seed}: {len(fp.items)} items, {fp.compressed[:24]}...")
+            report(f"    {kind} #{seed}: submission {ids[0]}")
 
-        step("identifying altered copies")
-        print(f"    {'query':<28} {'best match':<12} {'score':>6}")
-        for kind, seed, variant in QUERIES:
-            source = workdir / f"{kind}-{seed}.wav"
+        step("running the import worker")
+        while results := client.process_submissions(50):
+            for result in results:
+                report(f"    submission {result.submission_id}: {result.action.replace('_', ' ')}")
+
+        step("identifying altered copies (re-encoded, resampled, trimmed, quieter, noisy)")
+        misses = 0
+        report(f"    {'query':<28} {'found':<14} {'score':>6}  MBID")
+        for n, ((kind, seed), _) in enumerate(prints.items()):
+            variant = samples.VARIANTS[n % len(samples.VARIANTS)]
             suffix = ".mp3" if variant == "mp3" else ".wav"
+            source = workdir / f"{kind}-{seed}.wav"
             altered = samples.make_variant(source, variant, workdir / f"{kind}-{seed}-{variant}{suffix}")
-            query = audio.fingerprint_file(altered)
-            row = conn.execute(LOOKUP, {"q": query.items, "len": query.duration}).fetchone()
-            match, score = (row[0], f"{row[1]:.3f}") if row else ("(none)", "-")
-            label = f"{kind} #{seed}, {variant}"
-            print(f"    {label:<28} {match:<12} {score:>6}")
+            matches = client.lookup(altered, include_meta=True)
+            best = matches[0] if matches else None
+            title = best.meta[0].track if best and best.meta else "(nothing)"
+            right = best is not None and any(m.mbid == mbid_for(kind, seed) for m in best.mbids)
+            misses += 0 if right else 1
+            score = f"{best.score:.3f}" if best else "-"
+            verdict = "right" if right else "WRONG"
+            report(f"    {f'{kind} #{seed}, {variant}':<28} {title!s:<14} {score:>6}  {verdict}")
 
-        unknown = audio.fingerprint_file(samples.synthesize("speech", 99, SECONDS, workdir / "unknown.wav"))
-        row = conn.execute(LOOKUP, {"q": unknown.items, "len": unknown.duration}).fetchone()
-        verdict = "no match, as it should be" if row is None or row[1] <= 0.4 else f"matched {row[0]}!"
-        print(f"    {'unknown speech':<28} {verdict}")
-    print(f"==> done in {time.perf_counter() - started:.1f} s; the cluster was removed")
+        step("looking up audio nobody submitted")
+        stranger = audio.fingerprint_file(samples.synthesize("speech", 77, SECONDS, workdir / "stranger.wav"))
+        found = client.lookup(stranger.items, stranger.duration)
+        report(
+            f"    unknown speech: {'no match, as it should be' if not found else f'{len(found)} matches!'}"
+        )
 
-
-def main() -> int:
-    try:
-        with tempfile.TemporaryDirectory(prefix="acoustid-demo-") as workdir:
-            run(Path(workdir))
-    except (AcoustidError, psycopg.Error) as exc:
-        print(f"demo failed: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    verdict = "not matched" if not found else "WRONGLY matched"
+    step(f"done: {len(SOUNDS) - misses} of {len(SOUNDS)} altered copies identified; unknown audio {verdict}")
+    names = " ".join(f"--{d}-db {settings.dbname(d)}" for d in DATABASES)
+    report(f"    the demo databases stay for you to explore, e.g.: acoustid-pg lookup FILE {names}")
+    return misses + (1 if found else 0)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    import sys
+
+    from .cli import main
+
+    sys.exit(main(["demo", *sys.argv[1:]]))

@@ -88,23 +88,27 @@ def _print_status(settings: Settings, databases: list[str]) -> int:
 
 
 def run_init(args: argparse.Namespace) -> int:
-    settings = settings_from_args(args)
+    initialize(settings_from_args(args), args.months_ahead, report=print)
+    return 0
+
+
+def initialize(
+    settings: Settings, months_ahead: int = DEFAULT_MONTHS_AHEAD, report: migrate.Report = print
+) -> None:
+    """Create the databases (if missing), their extensions and schemas, and upcoming partitions."""
     with settings.connect_maintenance() as conn:
         for name in dict.fromkeys(settings.dbname(database) for database in DATABASES):
-            print(f"{name}: {'created' if _create_database(conn, name) else 'exists'}")
+            report(f"{name}: {'created' if _create_database(conn, name) else 'exists'}")
     for database in DATABASES:
         with settings.connect(database) as conn:
             for extension in EXTENSIONS[database]:
                 _create_extension(conn, extension)
             if EXTENSIONS[database]:
-                print(f"{database}: extensions {', '.join(EXTENSIONS[database])}")
-            migrate.upgrade(conn, database, report=print)
+                report(f"{database}: extensions {', '.join(EXTENSIONS[database])}")
+            migrate.upgrade(conn, database, report=report)
             if database == "ingest":
-                created = conn.execute(
-                    "SELECT create_submission_partitions(%s)", [args.months_ahead]
-                ).fetchone()
-                print(f"ingest: {created[0] if created else 0} submission partitions created")
-    return 0
+                created = conn.execute("SELECT create_submission_partitions(%s)", [months_ahead]).fetchone()
+                report(f"ingest: {created[0] if created else 0} submission partitions created")
 
 
 def _create_database(conn: psycopg.Connection[Any], name: str) -> bool:
