@@ -1,49 +1,7 @@
-"""Seeded synthetic fingerprints, as the performance spec describes them.
-
-A track is a random walk of 32-bit items in which each item flips 0 to 6 random
-bits of the one before; a query for a known track drops its first 0 to 10
-items and flips each bit with probability 0.03; an unknown query is a fresh walk.
-"""
+"""The spec's synthetic fingerprints for the benchmarks (see acoustid_pg.synthetic)."""
 
 from __future__ import annotations
 
-import random
+from acoustid_pg.synthetic import TRACK_ITEMS, noisy_query, pairs, to_int4, walk
 
-TRACK_ITEMS = 950
-
-
-def to_int4(x: int) -> int:
-    return x - (1 << 32) if x >= 1 << 31 else x
-
-
-def walk(rng: random.Random, length: int = TRACK_ITEMS) -> list[int]:
-    x = rng.getrandbits(32)
-    items = []
-    for _ in range(length):
-        for _ in range(rng.randrange(7)):
-            x ^= 1 << rng.randrange(32)
-        items.append(to_int4(x))
-    return items
-
-
-def noisy_query(rng: random.Random, track: list[int], flip_probability: float = 0.03) -> list[int]:
-    query = track[rng.randrange(11) :]
-    out = []
-    for item in query:
-        x = item & 0xFFFFFFFF
-        for bit in range(32):
-            if rng.random() < flip_probability:
-                x ^= 1 << bit
-        out.append(to_int4(x))
-    return out
-
-
-def pairs(count: int, seed: int = 1) -> list[tuple[list[int], list[int]]]:
-    """(stored, query) pairs: half known-track queries, half unknown."""
-    rng = random.Random(seed)
-    result = []
-    for n in range(count):
-        track = walk(rng)
-        query = noisy_query(rng, track) if n % 2 == 0 else walk(rng)
-        result.append((track, query))
-    return result
+__all__ = ["TRACK_ITEMS", "noisy_query", "pairs", "to_int4", "walk"]
