@@ -4,6 +4,7 @@ codes, JSON output, and one-line errors for the mistakes users make."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import uuid
@@ -17,8 +18,8 @@ from acoustid_pg import samples
 from acoustid_pg.cluster import Cluster
 
 CLI = [sys.executable, "-m", "acoustid_pg.cli"]
-COMMANDS = ["init", "migrate", "status", "submit", "lookup", "worker", "merge", "mbid", "maintenance",
-            "accounts", "apps", "server"]  # fmt: skip
+COMMANDS = ["demo", "init", "migrate", "status", "submit", "lookup", "worker", "import", "merge", "mbid",
+            "maintenance", "bench", "accounts", "apps", "server"]  # fmt: skip
 MBID = str(uuid.UUID(int=12345))
 
 
@@ -179,3 +180,22 @@ def test_wrong_password_is_a_one_line_error(
         Path(hba).write_text(original)
         with psycopg.connect(cluster.conninfo(), autocommit=True) as conn:
             conn.execute("SELECT pg_reload_conf()")
+
+
+def test_bench_prints_its_figures_and_cleans_up(cluster: Cluster) -> None:
+    result = run("bench", "--pairs", "50", "--tracks", "60", "--lookups", "10", env=cluster.env())
+    assert result.returncode == 0, result.stderr
+    for figure in (
+        "acoustid_compare2 (SQL)",
+        "bulk load (COPY)",
+        "lookup latency p50 / p99",
+        "known tracks found",
+    ):
+        assert figure in result.stdout
+    assert re.search(r"known tracks found +5 of 5", result.stdout)
+    assert re.search(r"unknown prints matched +0 of 5", result.stdout)
+    with psycopg.connect(cluster.conninfo(), autocommit=True) as conn:
+        left = conn.execute(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'acoustid_bench_%'"
+        ).fetchone()
+    assert left == (0,)

@@ -17,6 +17,7 @@ from . import __version__
 from .commands import (
     UsageError,
     accounts,
+    bench,
     bulk_import,
     demo,
     lookup,
@@ -42,6 +43,7 @@ COMMAND_GROUPS = (
     maintenance,
     accounts,
     server,
+    bench,
 )
 PROG = "acoustid-pg"
 
