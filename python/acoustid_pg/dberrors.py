@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import errors
 
-from .errors import ConnectionLost, SchemaError
+from .errors import ConnectionLost, ResourceExhausted, SchemaError, StatementCancelled
 
 # What a database without the extension or without our migrations answers.
 _MISSING_OBJECT = (errors.UndefinedFunction, errors.UndefinedTable, errors.UndefinedObject)
@@ -21,10 +21,11 @@ def first_line(exc: BaseException) -> str:
 
 @contextmanager
 def translated(dbname: str, operation: str) -> Iterator[None]:
-    """Raise SchemaError for a missing function or table, ConnectionLost for a broken connection.
+    """Raise SchemaError for a missing function or table, ConnectionLost for a broken connection,
+    ResourceExhausted for a full disk (or no memory), StatementCancelled for a cancelled statement.
 
-    Query cancellations are OperationalErrors too; callers that set a time budget catch
-    ``psycopg.errors.QueryCanceled`` inside this block and say what ran out of time.
+    Callers that set a time budget catch ``psycopg.errors.QueryCanceled`` inside this block
+    and say what ran out of time.
     """
     try:
         yield
@@ -33,9 +34,17 @@ def translated(dbname: str, operation: str) -> Iterator[None]:
             f"{operation}: database {dbname!r} lacks the acoustid schema ({first_line(exc)}); "
             "run `acoustid-pg init` or `acoustid-pg migrate`"
         ) from exc
+    except errors.QueryCanceled as exc:
+        raise StatementCancelled(
+            f"{operation}: database {dbname!r} cancelled the statement ({first_line(exc)}); "
+            "its transaction was rolled back"
+        ) from exc
     except psycopg.OperationalError as exc:
-        if isinstance(exc, errors.QueryCanceled):
-            raise
+        if (exc.sqlstate or "").startswith("53"):  # disk full, out of memory: the connection is fine
+            raise ResourceExhausted(
+                f"{operation}: database {dbname!r} is out of resources ({first_line(exc)}); "
+                "its transaction was rolled back"
+            ) from exc
         raise ConnectionLost(
             f"{operation}: lost the connection to database {dbname!r} ({first_line(exc)}); "
             "the next call reconnects"

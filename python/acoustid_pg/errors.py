@@ -61,8 +61,19 @@ class TrackMergeError(AcoustidError):
     """A track merge was refused: self-merge, cycle, already merged or disabled target."""
 
 
-class LookupTimeout(AcoustidError, TimeoutError):
+class StatementCancelled(AcoustidError, TimeoutError):
+    """The server cancelled a statement (statement_timeout, pg_cancel_backend); it was rolled back."""
+
+
+class LookupTimeout(StatementCancelled):
     """A lookup ran past its time budget and was cancelled by the server (statement_timeout)."""
+
+
+class ResourceExhausted(AcoustidError):
+    """The server ran out of disk space, memory or connections (SQLSTATE class 53).
+
+    The failed statement's transaction rolled back; retry once the resource is back.
+    """
 
 
 class ConnectionLost(ConnectError):
