@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .accounts import AccountsMixin
 from .bulk_import import BulkImportMixin
+from .changelog import ChangelogMixin
 from .client import ClientBase
 from .ingest import IngestMixin
 from .lookup import LookupMixin
@@ -21,6 +22,7 @@ class AcoustID(
     TracksMixin,
     MaintenanceMixin,
     BulkImportMixin,
+    ChangelogMixin,
     ClientBase,
 ):
     """Everything a deployment can do, over pooled connections to its three databases."""

@@ -82,3 +82,15 @@ class ConnectionLost(ConnectError):
 
 class SchemaError(AcoustidError):
     """A database lacks the acoustid extension or schema (run ``acoustid-pg init`` or ``migrate``)."""
+
+
+class ChangelogGap(AcoustidError):
+    """Changelog entries after a consumer's cursor were pruned: rebuild from a snapshot."""
+
+    def __init__(self, cursor: int, pruned_through: int) -> None:
+        super().__init__(
+            f"changelog entries after {cursor} up to {pruned_through} were pruned: "
+            "rebuild the copy from search_terms_snapshot()"
+        )
+        self.cursor = cursor
+        self.pruned_through = pruned_through
