@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .accounts import AccountsMixin
 from .bulk_import import BulkImportMixin
 from .changelog import ChangelogMixin
@@ -9,6 +11,7 @@ from .client import ClientBase
 from .ingest import IngestMixin
 from .lookup import LookupMixin
 from .maintenance import MaintenanceMixin
+from .replicas import ReplicasMixin
 from .settings import Settings
 from .stats import StatsMixin
 from .tracks import TracksMixin
@@ -23,6 +26,7 @@ class AcoustID(
     MaintenanceMixin,
     BulkImportMixin,
     ChangelogMixin,
+    ReplicasMixin,
     ClientBase,
 ):
     """Everything a deployment can do, over pooled connections to its three databases."""
@@ -36,6 +40,7 @@ def connect(
     ingest: str | None = None,
     min_size: int = 1,
     max_size: int = 10,
+    replicas: str | Sequence[str] = (),
 ) -> AcoustID:
     """Connect to a deployment.
 
@@ -44,8 +49,13 @@ def connect(
     ``fingerprint`` and ``ingest`` name the three databases (defaults
     acoustid_app, acoustid_fingerprint, acoustid_ingest; give one name to all
     three for a single-database install).
+
+    ``replicas`` are connection strings (no database name, like ``url``) of streaming
+    replicas of the same cluster: lookups take turns over them, writes and everything
+    else go to ``url``.
     """
-    settings = Settings.from_options(
-        dsn=url, names={"app": app, "fingerprint": fingerprint, "ingest": ingest}
-    )
-    return AcoustID(settings, min_size=min_size, max_size=max_size)
+    names = {"app": app, "fingerprint": fingerprint, "ingest": ingest}
+    settings = Settings.from_options(dsn=url, names=names)
+    standbys = [replicas] if isinstance(replicas, str) else list(replicas)
+    read_only = [Settings.from_options(dsn=replica, names=names) for replica in standbys]
+    return AcoustID(settings, min_size=min_size, max_size=max_size, replicas=read_only)

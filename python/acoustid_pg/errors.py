@@ -94,3 +94,7 @@ class ChangelogGap(AcoustidError):
         )
         self.cursor = cursor
         self.pruned_through = pruned_through
+
+
+class ReplicaLagTimeout(AcoustidError, TimeoutError):
+    """A replica did not replay the primary's latest writes within the time allowed."""
