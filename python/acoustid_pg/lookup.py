@@ -165,7 +165,7 @@ class LookupMixin(ClientBase):
         }
         budget = _check_timeout(timeout)
         dbname = self.settings.dbname("fingerprint")
-        with self.connection("fingerprint") as conn, translated(dbname, "lookup"):
+        with self.connection("fingerprint", read_only=True) as conn, translated(dbname, "lookup"):
             try:
                 with conn.transaction():
                     # Transaction-local, so the pooled connection keeps its own setting.
