@@ -1,36 +1,34 @@
 """Bulk loading fingerprints through binary COPY (first loads, data dumps, benchmarks).
 
-Rows are encoded straight into COPY's binary format with ``array``, which checks
-every item in C: psycopg's generic list dumper costs more than the server's insert.
+Rows are encoded straight into COPY's binary format (see ``int4array``): psycopg's
+generic list dumper would cost more than the server's insert.
 """
 
 from __future__ import annotations
 
 import struct
-import sys
 import uuid
-from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Final
 
 import psycopg
 
+from . import int4array
 from .checks import check_int, check_uuid
 from .errors import InvalidArgumentError
 from .fingerprint_input import MAX_DURATION, decode
 
 BATCH_ROWS: Final = 5_000
-INT4_OID: Final = 23
 # A binary COPY stream: signature, flags, header extension length; each row: field count,
 # then each field's byte length (-1 for NULL) and bytes; then -1 as the trailer.
 _SIGNATURE: Final = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
 _TRAILER: Final = struct.pack("!h", -1)
 _ROW_START: Final = struct.Struct("!hii")  # 4 fields; track_id: length 4, value
-_ARRAY_HEADER: Final = struct.Struct("!iiiiii")  # byte length; ndim, has nulls, element oid, size, lbound
+_LENGTH: Final = struct.Struct("!i")
 _SMALLINT: Final = struct.Struct("!ih")
-_NULL: Final = struct.pack("!i", -1)
+_NULL: Final = _LENGTH.pack(-1)
 _COPY_SQL: Final = "COPY fingerprint (track_id, fingerprint, length, bitrate) FROM STDIN (FORMAT BINARY)"
 
 
@@ -42,7 +40,7 @@ class FingerprintRow:
     a row without one gets a track of its own.
     """
 
-    fingerprint: list[int] | str
+    fingerprint: Sequence[int] | str
     length: int
     track_gid: uuid.UUID | str | None = None
     bitrate: int | None = None
@@ -90,25 +88,8 @@ def _encode(n: int, row: object) -> tuple[uuid.UUID, bytes]:
     bitrate = _NULL
     if row.bitrate is not None:
         bitrate = _SMALLINT.pack(2, check_int(f"rows[{n}].bitrate", row.bitrate, minimum=1, maximum=32767))
-    return gid, _int4_array(field, items) + _SMALLINT.pack(2, length) + bitrate
-
-
-def _int4_array(field: str, items: object) -> bytes:
-    """A one-dimensional int4[] in binary format: each item as (length 4, big-endian value)."""
-    if not isinstance(items, (list, tuple, array)):
-        raise InvalidArgumentError(field, f"expected a list of int4 items, got {type(items).__name__}")
-    try:
-        values = array("i", items)
-    except (TypeError, OverflowError) as exc:
-        raise InvalidArgumentError(field, f"items must be int4 integers ({exc})") from None
-    if not values:
-        raise InvalidArgumentError(field, "must not be empty")
-    words = array("i", (4, 0)) * len(values)
-    words[1::2] = values
-    if sys.byteorder == "little":
-        words.byteswap()
-    body = words.tobytes()
-    return _ARRAY_HEADER.pack(20 + len(body), 1, 0, INT4_OID, len(values), 1) + body
+    array_value = int4array.encode(field, items)
+    return gid, _LENGTH.pack(len(array_value)) + array_value + _SMALLINT.pack(2, length) + bitrate
 
 
 def _track_ids(conn: psycopg.Connection[Any], gids: list[uuid.UUID]) -> list[int]:

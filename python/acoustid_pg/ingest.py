@@ -24,6 +24,7 @@ from .client import ClientBase
 from .dberrors import first_line, translated
 from .errors import InvalidArgumentError, NotFoundError
 from .fingerprint_input import Fingerprint
+from .int4array import Int4Array
 from .submission import MetaValue, Submission
 
 NOTIFY_CHANNEL: Final = "acoustid_pg_submission"
@@ -41,15 +42,25 @@ SELECT id, created FROM queued
 RETURNING submission_id
 """
 
-# Oldest first; rows another worker holds are skipped, not waited for.
+# Oldest first; rows another worker holds are skipped, not waited for. The queue is limited
+# first and each submission fetched by its key (LIMIT 1 keeps the planner from hash-joining
+# the whole partition), so a claim costs the same however long the queue or the table.
 _CLAIM: Final = """
-SELECT s.id, s.created, s.fingerprint::text, s.length, s.bitrate, s.format_id, s.application_id,
-    s.account_id, s.application_version, s.mbid, s.puid, s.foreignid, s.meta::text
-FROM pending_submission AS p
-JOIN submission AS s ON s.id = p.submission_id AND s.created = p.submission_created
-ORDER BY p.id
-LIMIT %s
-FOR UPDATE OF p SKIP LOCKED
+WITH claimed AS (
+    SELECT p.id, p.submission_id, p.submission_created FROM pending_submission AS p
+    ORDER BY p.id
+    LIMIT %s
+    FOR UPDATE SKIP LOCKED
+)
+SELECT s.* FROM claimed AS c
+CROSS JOIN LATERAL (
+    SELECT s.id, s.created, s.fingerprint::text, s.length, s.bitrate, s.format_id, s.application_id,
+        s.account_id, s.application_version, s.mbid, s.puid, s.foreignid, s.meta::text
+    FROM submission AS s
+    WHERE s.id = c.submission_id AND s.created = c.submission_created
+    LIMIT 1
+) AS s
+ORDER BY c.id
 """
 
 _IMPORT: Final = """
@@ -266,7 +277,7 @@ class IngestMixin(ClientBase):
 
 def _row(s: Submission, mbid: uuid.UUID | None, formats: Mapping[str, int]) -> tuple[Any, ...]:
     return (
-        s.fingerprint,
+        Int4Array(s.fingerprint),
         s.duration,
         s.bitrate,
         formats[s.format] if s.format else None,

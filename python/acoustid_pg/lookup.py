@@ -15,6 +15,7 @@ from .client import ClientBase
 from .dberrors import translated
 from .errors import InvalidArgumentError, LookupTimeout
 from .fingerprint_input import check_duration, check_items, decode
+from .int4array import Int4Array
 
 MAX_DURATION_DIFF: Final = 30
 DEFAULT_TIMEOUT: Final = 5.0
@@ -44,7 +45,7 @@ LEFT JOIN LATERAL (
 ) AS m ON TRUE
 ORDER BY l.score DESC, l.fingerprint_id
 """
-_BY_ITEMS: Final = _LOOKUP_SQL.format(query="%(query)s::int4[]")
+_BY_ITEMS: Final = _LOOKUP_SQL.format(query="%(query)s")
 _BY_STRING: Final = _LOOKUP_SQL.format(query="%(query)s::text")
 
 
@@ -106,18 +107,18 @@ def _check_timeout(value: object) -> float | None:
     return float(value)
 
 
-def _query(fp: object, duration: object) -> tuple[str, list[int] | str, int]:
+def _query(fp: object, duration: object) -> tuple[str, Int4Array | str, int]:
     """The SQL, the query value and the duration for any accepted form of fingerprint."""
     if isinstance(fp, os.PathLike):
         printed = audio.fingerprint_file(os.fspath(fp))
         seconds = printed.duration if duration is None else duration
-        return _BY_ITEMS, printed.items, check_duration("duration", seconds)
+        return _BY_ITEMS, Int4Array(printed.items), check_duration("duration", seconds)
     if duration is None:
         raise InvalidArgumentError("duration", "required unless the fingerprint is an audio file")
     if isinstance(fp, str):
         decode("fingerprint", fp)  # the server decodes it again; this names the problem first
         return _BY_STRING, fp, check_duration("duration", duration)
-    return _BY_ITEMS, check_items("fingerprint", fp), check_duration("duration", duration)
+    return _BY_ITEMS, Int4Array(check_items("fingerprint", fp)), check_duration("duration", duration)
 
 
 def _match(row: tuple[Any, ...]) -> Match:
