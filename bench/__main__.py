@@ -6,14 +6,21 @@ import sys
 
 from acoustid_pg.cluster import Cluster
 
-from . import functions
+from . import functions, ingest, lookup
 from .report import machine
 
-BENCHMARKS = {"functions": functions.main}
+# lookup_1m is not in the default run: it loads a million fingerprints (see bench/lookup.py).
+BENCHMARKS = {
+    "functions": functions.main,
+    "lookup": lookup.main,
+    "ingest": ingest.main,
+    "lookup_1m": lookup.main_million,
+}
+DEFAULT = ["functions", "lookup", "ingest"]
 
 
 def main(argv: list[str]) -> None:
-    chosen = argv or list(BENCHMARKS)
+    chosen = argv or DEFAULT
     unknown = [name for name in chosen if name not in BENCHMARKS]
     if unknown:
         sys.exit(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")

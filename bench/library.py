@@ -1,0 +1,152 @@
+"""A deployment holding N synthetic fingerprints for the lookup and import benchmarks.
+
+Fingerprints follow the spec's random walk (bench/data.py): each item flips 0 to 6
+random bits of the one before. Drawing a million of them item by item in Python
+takes half an hour, so a walk here xors its way through a random window of one
+long, seeded sequence of such flips (itertools.accumulate does it in C); walks
+that start from different items and windows do not resemble each other.
+Durations are uniform in 60..600 s (so a ±7 s window holds ~2.6% of the rows, as
+in the spec's measurement); fpcalc covers the first 120 s: 950 items at most.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import time
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import accumulate
+from operator import xor
+from typing import Any
+
+import psycopg
+
+import acoustid_pg
+from acoustid_pg import migrate
+from acoustid_pg.api import AcoustID
+from acoustid_pg.bulk import FingerprintRow
+from acoustid_pg.cluster import Cluster
+
+from . import data
+
+FLIPS = 1 << 22
+ITEMS_PER_SECOND = data.TRACK_ITEMS / 120
+
+
+@dataclass
+class Track:
+    gid: str
+    items: array[int]
+    duration: int
+
+
+class Walks:
+    """Seeded random-walk fingerprints, fast; ``track(n)`` is the same whenever it is asked for."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        rng = random.Random(seed)
+        flips = []
+        for _ in range(FLIPS):
+            mask = 0
+            for _ in range(rng.randrange(7)):
+                mask ^= 1 << rng.randrange(32)
+            flips.append(mask)
+        self.flips = flips
+
+    def walk(self, rng: random.Random, length: int) -> array[int]:
+        start = rng.randrange(FLIPS - length)
+        unsigned = array(
+            "I", accumulate(self.flips[start : start + length], xor, initial=rng.getrandbits(32))
+        )
+        return array("i", unsigned[1:].tobytes())  # the same bits as signed int4
+
+    def track(self, n: int) -> Track:
+        rng = random.Random(self.seed * 10_000_019 + n)
+        duration = rng.randint(60, 600)
+        items = self.walk(rng, round(min(duration, 120) * ITEMS_PER_SECOND))
+        return Track(f"00000000-0000-4000-8000-{n:012x}", items, duration)
+
+
+@functools.lru_cache(maxsize=2)
+def walks(seed: int = 1) -> Walks:
+    return Walks(seed)
+
+
+def tracks(count: int, seed: int = 1) -> Iterator[Track]:
+    generator = walks(seed)
+    for n in range(count):
+        yield generator.track(n)
+
+
+@dataclass
+class Library:
+    """A migrated deployment holding ``size`` fingerprints (track n has gid ...-n)."""
+
+    cluster: Cluster
+    prefix: str
+    size: int
+    load_seconds: float = 0.0
+
+    @property
+    def names(self) -> dict[str, str]:
+        return {database: f"{self.prefix}_{database}" for database in migrate.DATABASES}
+
+    def client(self, **options: Any) -> AcoustID:
+        host = self.cluster.conninfo().replace(" dbname=postgres", "")
+        return acoustid_pg.connect(host, **self.names, **options)
+
+    def connect(self, database: str = "fingerprint") -> psycopg.Connection[Any]:
+        return psycopg.connect(self.cluster.conninfo(self.names[database]), autocommit=True)
+
+
+class GenerationTimer:
+    """Wraps an iterator and adds up the time spent making its items (to leave it out)."""
+
+    def __init__(self, items: Iterator[FingerprintRow]) -> None:
+        self.items = items
+        self.seconds = 0.0
+
+    def __iter__(self) -> GenerationTimer:
+        return self
+
+    def __next__(self) -> FingerprintRow:
+        started = time.perf_counter()
+        try:
+            return next(self.items)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+def build(cluster: Cluster, size: int, *, keep_items_index: bool = True, seed: int = 1) -> Library:
+    """Create (or reuse, within one benchmark run) the deployment and load it through COPY.
+
+    ``keep_items_index`` False drops fingerprint_fingerprint_idx (the seed's GIN index on
+    the raw items, which lookups and imports never use) before loading: at a million rows
+    it would hold 950 million entries.
+    """
+    library = Library(cluster, f"bench{size}", size)
+    with psycopg.connect(cluster.conninfo(), autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [library.names["fingerprint"]])
+        if exists.fetchone():
+            return library
+        for database, name in library.names.items():
+            admin.execute(f"CREATE DATABASE {name}")
+            with psycopg.connect(cluster.conninfo(name), autocommit=True) as conn:
+                if database == "fingerprint":
+                    conn.execute("CREATE EXTENSION acoustid CASCADE")
+                migrate.upgrade(conn, database)
+    with library.connect() as conn:
+        if not keep_items_index:
+            conn.execute("DROP INDEX fingerprint_fingerprint_idx")
+    rows = GenerationTimer(FingerprintRow(t.items, t.duration, t.gid) for t in tracks(size, seed))
+    with library.client(min_size=1, max_size=2) as client:
+        started = time.perf_counter()
+        client.bulk_load(rows, rebuild_indexes=True)
+        library.load_seconds = time.perf_counter() - started - rows.seconds
+    with library.connect() as conn:
+        conn.execute("VACUUM ANALYZE fingerprint")
+        conn.execute("VACUUM ANALYZE track")
+    return library

@@ -1,0 +1,158 @@
+"""Lookup latency, recall and false positives through the driver; the naive plans; bulk load;
+storage per fingerprint. 1,000 queries (half of stored tracks, half unknown) per database size.
+
+Known queries follow the spec: the stored track with its first 0-10 items dropped, each bit
+flipped with probability 0.03, and a duration within ±2 s. The naive plans, one statement
+each, run on a sample of the same queries (a sequential scan costs seconds a query).
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+
+from acoustid_pg.cluster import Cluster
+
+from . import data, library
+from .report import print_table
+
+QUERIES = 1000
+NAIVE_SAMPLE = 40
+ONE_QUERY_SAMPLE = 200
+
+# Sequential scan, compare2 on every row of the duration window.
+NAIVE_SCAN = """
+SELECT f.track_id, acoustid_compare2(f.fingerprint, %(q)s::int4[], 80) AS score
+FROM fingerprint AS f
+WHERE f.length BETWEEN %(d)s - 7 AND %(d)s + 7 AND acoustid_compare2(f.fingerprint, %(q)s::int4[], 80) > 0.4
+ORDER BY score DESC LIMIT 10
+"""
+# The spec's "plain one-query plan": index conditions for both, the planner picks.
+ONE_QUERY = """
+SELECT f.track_id, acoustid_compare2(f.fingerprint, %(q)s::int4[], 80) AS score
+FROM fingerprint AS f
+WHERE f.length BETWEEN %(d)s - 7 AND %(d)s + 7
+    AND acoustid_extract_query(f.fingerprint) && acoustid_extract_query(%(q)s::int4[])
+    AND acoustid_compare2(f.fingerprint, %(q)s::int4[], 80) > 0.4
+ORDER BY score DESC LIMIT 10
+"""
+
+
+def queries(size: int, seed: int = 7) -> list[tuple[list[int], int, str | None]]:
+    """(items, duration, expected gid or None) for known and unknown tracks, shuffled."""
+    rng = random.Random(seed)
+    walks = library.walks()
+    result: list[tuple[list[int], int, str | None]] = []
+    for n in rng.sample(range(size), QUERIES // 2):
+        track = walks.track(n)
+        result.append(
+            (data.noisy_query(rng, list(track.items)), track.duration + rng.randint(-2, 2), track.gid)
+        )
+    for n in range(QUERIES // 2):
+        stranger = walks.track(size + n)  # never stored
+        result.append((list(stranger.items), stranger.duration, None))
+    rng.shuffle(result)
+    return result
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def ms(values: list[float], fraction: float) -> str:
+    return f"{percentile(values, fraction) * 1000:.2f}"
+
+
+def timed_sql(
+    conn: psycopg.Connection[Any], sql: str, sample: list[tuple[list[int], int, str | None]]
+) -> list[float]:
+    times = []
+    for items, duration, _ in sample:
+        started = time.perf_counter()
+        conn.execute(sql, {"q": items, "d": duration}).fetchall()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def run(cluster: Cluster, size: int, *, keep_items_index: bool = True) -> None:
+    started = time.perf_counter()
+    lib = library.build(cluster, size, keep_items_index=keep_items_index)
+    built = time.perf_counter() - started
+    sample = queries(size)
+    with lib.client(min_size=1, max_size=2) as client:
+        lookups = client.lookup
+        for items, duration, _ in sample[:100]:  # warm the caches
+            lookups(items, duration)
+        times, found, false_positives = [], 0, 0
+        for items, duration, gid in sample:
+            t0 = time.perf_counter()
+            matches = lookups(items, duration)
+            times.append(time.perf_counter() - t0)
+            if gid is None:
+                false_positives += bool(matches)
+            elif matches and str(matches[0].track_gid) == gid:
+                found += 1
+        known = sum(1 for *_, gid in sample if gid is not None)
+        naive_sample = sample[:NAIVE_SAMPLE]
+        ours_on_naive_sample = [lookups_time(lookups, q) for q in naive_sample]
+    with lib.connect() as conn:
+        conn.execute("SET jit = off")
+        one_query = timed_sql(conn, ONE_QUERY, sample[:ONE_QUERY_SAMPLE])
+        conn.execute("SET enable_indexscan = off")
+        conn.execute("SET enable_bitmapscan = off")
+        naive = timed_sql(conn, NAIVE_SCAN, naive_sample)
+        sizes = storage(conn)
+    speed_up = statistics.median(naive) / statistics.median(ours_on_naive_sample)
+    rows = [
+        ["fingerprints stored", f"{size:,}", ""],
+        ["bulk load (binary COPY, indexes rebuilt after)", f"{size / lib.load_seconds:,.0f} fingerprints/s",
+         f"{lib.load_seconds:.1f} s (with data generation: database built in {built:.0f} s)"],
+        ["lookup p50 / p99 (driver, 1,000 queries)", f"{ms(times, 0.5)} / {ms(times, 0.99)} ms",
+         f"mean {statistics.mean(times) * 1000:.2f} ms, max {max(times) * 1000:.1f} ms"],
+        ["recall: known track first", f"{found / known:.1%}", f"{found} of {known}"],
+        ["false positives: unknown tracks with a match", f"{false_positives}", f"of {QUERIES - known}"],
+        [f"naive plan: seq scan + compare2 on the window ({NAIVE_SAMPLE} queries)",
+         f"p50 {ms(naive, 0.5)} ms", f"p99 {ms(naive, 0.99)} ms"],
+        ["speed-up over the naive plan (medians, same queries)", f"{speed_up:,.0f}x", ""],
+        [f"one-query plan, planner's choice ({ONE_QUERY_SAMPLE} queries)",
+         f"p50 {ms(one_query, 0.5)} ms", f"p99 {ms(one_query, 0.99)} ms"],
+        ["storage per fingerprint (table + indexes)", f"{sizes['total'] / size:,.0f} bytes",
+         ", ".join(f"{name} {value / size:,.0f}" for name, value in sizes.items() if name != "total")],
+    ]  # fmt: skip
+    print_table(f"Lookup, {size:,} synthetic fingerprints", ["figure", "value", "detail"], rows)
+
+
+def lookups_time(lookup: Callable[[list[int], int], Any], query: tuple[list[int], int, str | None]) -> float:
+    started = time.perf_counter()
+    lookup(query[0], query[1])
+    return time.perf_counter() - started
+
+
+def storage(conn: psycopg.Connection[Any]) -> dict[str, int]:
+    """Bytes of the fingerprint table (heap, TOAST) and of each of its indexes."""
+    heap, toast = conn.execute(
+        "SELECT pg_relation_size(oid), coalesce(pg_total_relation_size(nullif(reltoastrelid, 0)), 0)"
+        " FROM pg_class WHERE oid = 'fingerprint'::regclass"
+    ).fetchone() or (0, 0)
+    sizes = {"heap": heap, "toast": toast}
+    for name, size in conn.execute(
+        "SELECT indexrelid::regclass::text, pg_relation_size(indexrelid) FROM pg_index"
+        " WHERE indrelid = 'fingerprint'::regclass ORDER BY 2 DESC"
+    ).fetchall():
+        sizes[name.removeprefix("fingerprint_")] = size
+    sizes["total"] = sum(sizes.values())
+    return sizes
+
+
+def main(cluster: Cluster) -> None:
+    run(cluster, 100_000)
+
+
+def main_million(cluster: Cluster) -> None:
+    run(cluster, 1_000_000, keep_items_index=False)
