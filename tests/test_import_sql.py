@@ -270,3 +270,14 @@ def test_imports_that_could_match_share_a_duration_lock(schema_conn: psycopg.Con
         for b in range(a, min(a + 8, 200)):  # |a - b| <= 7: they could match each other
             assert buckets[a] & buckets[b], (a, b)
     assert not buckets[100] & buckets[130]  # far apart: they run in parallel
+
+
+def test_a_writer_may_import_a_reader_may_not(schema_conn: psycopg.Connection) -> None:
+    items = walk(random.Random(8))
+    with schema_conn.transaction(force_rollback=True):
+        schema_conn.execute("SET LOCAL ROLE acoustid_writer")
+        imported = do_import(schema_conn, 1, items, meta='{"track": "x"}', foreign="newvendor:1")
+        assert imported[2] == "new_track"
+    with schema_conn.transaction(force_rollback=True), pytest.raises(errors.InsufficientPrivilege):
+        schema_conn.execute("SET LOCAL ROLE acoustid_reader")
+        do_import(schema_conn, 1, items)

@@ -194,3 +194,9 @@ def test_malformed_queries(schema_conn: psycopg.Connection) -> None:
         schema_conn.execute("SELECT * FROM acoustid_lookup('AQAAAw', 100)")
     with pytest.raises(errors.ArraySubscriptError):
         schema_conn.execute("SELECT * FROM acoustid_lookup('{{1,2},{3,4}}'::int4[], 100)")
+
+
+def test_a_reader_may_look_up(schema_conn: psycopg.Connection, library: dict[str, object]) -> None:
+    with schema_conn.transaction(force_rollback=True):
+        schema_conn.execute("SET LOCAL ROLE acoustid_reader")
+        assert len(schema_conn.execute(LOOKUP, [library["a"], 100]).fetchall()) == 3

@@ -12,6 +12,14 @@ from .errors import ConnectionLost, ResourceExhausted, SchemaError, StatementCan
 
 # What a database without the extension or without our migrations answers.
 _MISSING_OBJECT = (errors.UndefinedFunction, errors.UndefinedTable, errors.UndefinedObject)
+# A connection that broke: no SQLSTATE (the client saw it), connection exceptions (class 08),
+# or the server shutting down or restarting (57P01..57P03).
+_SHUTDOWN = ("57P01", "57P02", "57P03")
+
+
+def connection_broke(exc: psycopg.OperationalError) -> bool:
+    state = exc.sqlstate
+    return state is None or state.startswith("08") or state in _SHUTDOWN
 
 
 def first_line(exc: BaseException) -> str:

@@ -174,5 +174,6 @@ class LookupMixin(ClientBase):
                     conn.execute("SELECT set_config('statement_timeout', %s, true)", [milliseconds])
                     rows = conn.execute(sql, params).fetchall()
             except errors.QueryCanceled as exc:
-                raise LookupTimeout(f"lookup cancelled after {budget} s (its timeout)") from exc
+                limit = "by the server" if budget is None else f"after {budget} s (its timeout)"
+                raise LookupTimeout(f"lookup cancelled {limit}") from exc
         return [_match(row) for row in rows]

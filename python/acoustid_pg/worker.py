@@ -99,7 +99,7 @@ class Worker:
                     self.drain()
                     failures = 0
                     self._wait(listener)
-                except AcoustidError as exc:  # the database is away: retry, do not die
+                except (AcoustidError, psycopg.OperationalError) as exc:  # retry, do not die
                     failures += 1
                     delay = RETRY_SECONDS[min(failures, len(RETRY_SECONDS)) - 1]
                     log.warning("import failed (%s); retrying in %s s", exc, delay)
