@@ -168,6 +168,20 @@ def _create_version_table(conn: psycopg.Connection[Any], database: str) -> None:
     )
 
 
+def _hand_version_table_to_admin(conn: psycopg.Connection[Any], database: str) -> None:
+    """Members of acoustid_admin may migrate (sql/README.md), so the runner's table must be theirs
+    too, not its first creator's (the superuser that ran ``init``)."""
+    table = version_table(database)
+    movable = conn.execute(
+        """SELECT EXISTS (SELECT FROM pg_class AS c JOIN pg_roles AS r ON r.rolname = 'acoustid_admin'
+        WHERE c.oid = to_regclass(%s) AND c.relowner <> r.oid
+            AND pg_has_role(c.relowner, 'USAGE') AND pg_has_role(r.oid, 'USAGE'))""",
+        [table],
+    ).fetchone()
+    if movable and movable[0]:
+        conn.execute(sql.SQL("ALTER TABLE {} OWNER TO acoustid_admin").format(sql.Identifier(table)))
+
+
 def current_version(conn: psycopg.Connection[Any], database: str) -> int:
     """The highest applied version of ``database`` (0 when none is)."""
     return max(_applied(conn, database), default=0)
@@ -322,6 +336,7 @@ def upgrade(
             if current < migration.version <= goal:
                 _run_step(conn, migration, up=True)
                 report(f"{database}: applied {migration.label}")
+        _hand_version_table_to_admin(conn, database)
     report(f"{database}: at version {goal:04d}")
     return goal
 
