@@ -45,7 +45,7 @@ def check_database(database: str) -> str:
 class Settings:
     """Connection parameters shared by all databases, and each logical database's name."""
 
-    conninfo: str = ""
+    conninfo: str = field(default="", repr=False)  # may hold a password: never in a repr or a log
     names: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_NAMES))
     maintenance_db: str = "postgres"
 
