@@ -97,7 +97,7 @@ def test_each_role_may_do_its_job_and_nothing_more(
         if login == "admin_login" or name in ALLOWED[login]:
             operation(client)
             continue
-        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied|must be owner"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match=r"permission denied|must be owner"):
             operation(client)
 
 
