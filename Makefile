@@ -6,7 +6,7 @@ VENV ?= .venv
 PY = $(VENV)/bin/python
 PKGLIBDIR = $(shell $(PG_CONFIG) --pkglibdir)
 
-.PHONY: all deps ext venv install check-installed test coretest fuzz pytest bench lint demo dist clean
+.PHONY: all deps ext venv install check-installed test check-all coretest fuzz pytest bench lint demo dist clean
 
 all: ext venv
 
@@ -49,6 +49,10 @@ pytest: check-installed venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: coretest fuzz pytest
+
+# The whole suite: the linters, then every test (the reliability and security suites -- crashes,
+# full disk, load, backups, replicas, injection -- are part of make test; nothing is kept apart).
+check-all: lint test
 
 bench: check-installed venv
 	$(PY) -m bench $(BENCH_ARGS)
