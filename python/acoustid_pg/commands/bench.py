@@ -63,8 +63,8 @@ def _functions(client: AcoustID, pairs: list[tuple[list[int], list[int]]]) -> No
         conn.execute("DROP TABLE bench_pairs")
     arrays = [(array("i", a), array("i", b)) for a, b in pairs]
     started = time.perf_counter()
-    for a, b in arrays:
-        fingerprint.compare2(a, b, 80)
+    for stored, query in arrays:
+        fingerprint.compare2(stored, query, 80)
     print(f"{'compare2 in Python (cffi)':<32}{_rate(len(arrays), time.perf_counter() - started)}")
 
 
