@@ -21,6 +21,7 @@ from .errors import InvalidArgumentError
 from .fingerprint_input import MAX_DURATION, decode
 
 BATCH_ROWS: Final = 5_000
+FLUSH_BYTES: Final = 1 << 20
 # A binary COPY stream: signature, flags, header extension length; each row: field count,
 # then each field's byte length (-1 for NULL) and bytes; then -1 as the trailer.
 _SIGNATURE: Final = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
@@ -54,13 +55,16 @@ def load(
     with conn.transaction():
         rebuild = _drop_secondary_indexes(conn) if rebuild_indexes else []
         for batch in _batches(rows):
-            encoded = [_encode(total + n, row) for n, row in enumerate(batch)]
-            track_ids = _track_ids(conn, [gid for gid, _ in encoded])
+            track_ids = _track_ids(conn, [_gid(total + n, row) for n, row in enumerate(batch)])
+            # Written a megabyte at a time: the server inserts while the next rows are encoded.
             with conn.cursor().copy(_COPY_SQL) as copy:
                 buffer = bytearray(_SIGNATURE)
-                for (_, tail), track_id in zip(encoded, track_ids):
+                for n, (row, track_id) in enumerate(zip(batch, track_ids)):
                     buffer += _ROW_START.pack(4, 4, track_id)
-                    buffer += tail
+                    buffer += _fields(total + n, row)
+                    if len(buffer) >= FLUSH_BYTES:
+                        copy.write(buffer)
+                        buffer = bytearray()
                 buffer += _TRAILER
                 copy.write(buffer)
             total += len(batch)
@@ -77,19 +81,23 @@ def _batches(rows: Iterable[FingerprintRow]) -> Iterator[list[FingerprintRow]]:
         yield batch
 
 
-def _encode(n: int, row: object) -> tuple[uuid.UUID, bytes]:
-    """The row's track gid, and its fields after track_id in COPY's binary format."""
+def _gid(n: int, row: object) -> uuid.UUID:
+    """The row's track gid (a new one for a row without)."""
     if not isinstance(row, FingerprintRow):
         raise InvalidArgumentError(f"rows[{n}]", f"expected a FingerprintRow, got {type(row).__name__}")
+    return uuid.uuid4() if row.track_gid is None else check_uuid(f"rows[{n}].track_gid", row.track_gid)
+
+
+def _fields(n: int, row: FingerprintRow) -> bytes:
+    """The row's fields after track_id, in COPY's binary format."""
     field = f"rows[{n}].fingerprint"
     items = decode(field, row.fingerprint) if isinstance(row.fingerprint, str) else row.fingerprint
     length = check_int(f"rows[{n}].length", row.length, minimum=1, maximum=MAX_DURATION)
-    gid = uuid.uuid4() if row.track_gid is None else check_uuid(f"rows[{n}].track_gid", row.track_gid)
     bitrate = _NULL
     if row.bitrate is not None:
         bitrate = _SMALLINT.pack(2, check_int(f"rows[{n}].bitrate", row.bitrate, minimum=1, maximum=32767))
     array_value = int4array.encode(field, items)
-    return gid, _LENGTH.pack(len(array_value)) + array_value + _SMALLINT.pack(2, length) + bitrate
+    return _LENGTH.pack(len(array_value)) + array_value + _SMALLINT.pack(2, length) + bitrate
 
 
 def _track_ids(conn: psycopg.Connection[Any], gids: list[uuid.UUID]) -> list[int]:
