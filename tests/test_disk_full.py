@@ -25,7 +25,11 @@ HEADROOM_KB = 600  # left free for the imports: enough for some of the batch, no
 def mount_tmpfs(path: Path, megabytes: int, owner: str) -> None:
     entry = pwd.getpwnam(owner)
     options = f"size={megabytes}m,uid={entry.pw_uid},gid={entry.pw_gid},mode=0700"
-    subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], check=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        pytest.fail(f"a full disk is simulated with a tmpfs, which needs mount(8) to work: {mounted.stderr}")
 
 
 @pytest.fixture
