@@ -199,3 +199,29 @@ def test_bench_prints_its_figures_and_cleans_up(cluster: Cluster) -> None:
             "SELECT count(*) FROM pg_database WHERE datname LIKE 'acoustid_bench_%'"
         ).fetchone()
     assert left == (0,)
+
+
+def test_submit_takes_keys_from_the_environment(
+    deployment: tuple[dict[str, str], list[str]], audio_files: dict[str, Path]
+) -> None:
+    env, names = deployment
+    account = json.loads(run("accounts", "create", "Keyed", "--json", *names, env=env).stdout)
+    app = json.loads(
+        run("apps", "create", "Tagger", "--account", str(account["id"]), "--json", *names, env=env).stdout
+    )
+    keyed = {**env, "ACOUSTID_CLIENT_KEY": app["apikey"], "ACOUSTID_USER_KEY": account["apikey"]}
+    submitted = run("submit", str(audio_files["other"]), "--mbid", MBID, "--json", *names, env=keyed)
+    assert submitted.returncode == 0, submitted.stderr
+    submission = json.loads(submitted.stdout)["submitted"][0]["submissions"][0]
+    with psycopg.connect(env_conninfo(env, "cli_ingest")) as conn:
+        row = conn.execute(
+            "SELECT account_id, application_id FROM submission WHERE id = %s", [submission]
+        ).fetchone()
+    assert row == (account["id"], app["id"])
+    assert app["apikey"] not in submitted.stdout + submitted.stderr
+
+    run("apps", "deactivate", str(app["id"]), *names, env=env)
+    refused = run("submit", str(audio_files["other"]), *names, env=keyed)
+    assert_one_line_error(refused, 1, "inactive")
+    half = run("submit", str(audio_files["other"]), *names, env={**env, "ACOUSTID_CLIENT_KEY": app["apikey"]})
+    assert_one_line_error(half, 1, "both keys or neither")

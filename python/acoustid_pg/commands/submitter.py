@@ -8,6 +8,7 @@ and application named ``acoustid-pg command line``, made on first use.
 from __future__ import annotations
 
 import argparse
+import os
 
 from ..api import AcoustID
 from ..errors import InvalidArgumentError
@@ -16,9 +17,19 @@ LOCAL_NAME = "acoustid-pg command line"
 
 
 def add_submitter_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("submitter (default: a local account and application)")
-    group.add_argument("--client-key", metavar="KEY", help="the application's API key")
-    group.add_argument("--user-key", metavar="KEY", help="the submitting account's API key")
+    group = parser.add_argument_group(
+        "submitter (default: $ACOUSTID_CLIENT_KEY and $ACOUSTID_USER_KEY, else a local account and "
+        "application; keys in the environment stay out of ps and shell history)"
+    )
+    group.add_argument(
+        "--client-key",
+        metavar="KEY",
+        default=os.environ.get("ACOUSTID_CLIENT_KEY"),
+        help="the application's API key",
+    )
+    group.add_argument(
+        "--user-key", metavar="KEY", default=os.environ.get("ACOUSTID_USER_KEY"), help="the account's API key"
+    )
 
 
 def submitter(client: AcoustID, args: argparse.Namespace) -> tuple[int, int]:
