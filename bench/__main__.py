@@ -17,6 +17,7 @@ BENCHMARKS = {
     "lookup_1m": lookup.main_million,
 }
 DEFAULT = ["functions", "lookup", "ingest"]
+SHARED_BUFFERS = "4GB"
 
 
 def main(argv: list[str]) -> None:
@@ -25,7 +26,8 @@ def main(argv: list[str]) -> None:
     if unknown:
         sys.exit(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
     print(f"acoustid-pg benchmarks on {machine()}")
-    with Cluster.temporary() as cluster:
+    # Sized like a deployment whose lookup index (5.4 kB a fingerprint) should stay in memory.
+    with Cluster.temporary(shared_buffers=SHARED_BUFFERS) as cluster:
         for name in chosen:
             BENCHMARKS[name](cluster)
 
