@@ -22,7 +22,7 @@ SUBMISSIONS = 4000
 SUBMIT_BATCH = 500
 
 
-def submissions(size: int, account: int, application: int, seed: int = 12) -> list[Submission]:
+def submissions(size: int, account: int, application: int, seed: int = 11) -> list[Submission]:
     rng = random.Random(seed)
     walks = library.walks()
     made = []
