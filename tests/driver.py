@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg
 
 import acoustid_pg
+from acoustid_pg import synthetic
 from acoustid_pg.cluster import Cluster
 from tests.conftest import new_database
 from tests.management import DATABASES, Deployment, scalar, server_conninfo
@@ -56,19 +57,9 @@ def deploy(cluster: Cluster, templates: dict[str, str]) -> Deployment:
 # --- synthetic fingerprints (the performance spec's random walk) ---
 
 
-def to_int4(x: int) -> int:
-    return x - (1 << 32) if x >= 1 << 31 else x
-
-
 def walk(rng: random.Random, length: int = 300) -> list[int]:
-    """Items that each flip 0 to 6 random bits of the one before, like neighbouring Chromaprint items."""
-    x = rng.getrandbits(32)
-    items = []
-    for _ in range(length):
-        for _ in range(rng.randrange(7)):
-            x ^= 1 << rng.randrange(32)
-        items.append(to_int4(x))
-    return items
+    """The spec's random walk (acoustid_pg.synthetic), 300 items by default to keep tests quick."""
+    return synthetic.walk(rng, length)
 
 
 def flip(rng: random.Random, items: Sequence[int], probability: float) -> list[int]:
@@ -79,7 +70,7 @@ def flip(rng: random.Random, items: Sequence[int], probability: float) -> list[i
         for bit in range(32):
             if rng.random() < probability:
                 x ^= 1 << bit
-        out.append(to_int4(x))
+        out.append(synthetic.to_int4(x))
     return out
 
 
