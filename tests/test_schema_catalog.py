@@ -213,6 +213,7 @@ TRIGGERS = {
         ("track", "propagate_track_merge"),
         ("fingerprint", "log_fingerprint_insert_delete"),
         ("fingerprint", "log_fingerprint_update"),
+        ("fingerprint", "fill_fingerprint_data"),
     },
     "ingest": {
         ("submission_result", "fill_submission_result_created"),
