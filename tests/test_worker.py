@@ -79,9 +79,10 @@ def test_the_worker_process_stops_cleanly_on_sigterm_and_sigint(
         assert wait_for(lambda: scalar(deployment.ingest, listening) == 1, 30)
         started = time.monotonic()
         process.send_signal(stop)
-        _, errors = process.communicate(timeout=10)
+        # generous bounds: a loaded 2-core CI machine once took over 10 s to start and stop it
+        _, errors = process.communicate(timeout=60)
         assert process.returncode == 0, errors
-        assert time.monotonic() - started < 5
+        assert time.monotonic() - started < 20
         assert "stopped after 0 submissions" in errors
 
 
