@@ -14,8 +14,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from psycopg import sql
-
 from . import audio, samples
 from .api import AcoustID
 from .settings import DATABASES, Settings
@@ -45,11 +43,9 @@ class Steps:
 
 
 def fresh_databases(settings: Settings, report: Report) -> None:
-    from .commands.schema import initialize
+    from .commands.schema import drop_databases, initialize
 
-    with settings.connect_maintenance() as conn:
-        for name in dict.fromkeys(settings.dbname(database) for database in DATABASES):
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    drop_databases(settings)
     initialize(settings, report=lambda line: report(f"    {line}"))
 
 

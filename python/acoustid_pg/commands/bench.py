@@ -15,14 +15,12 @@ import time
 from array import array
 from typing import Any
 
-from psycopg import sql
-
 from .. import fingerprint, synthetic
 from ..api import AcoustID
 from ..bulk import FingerprintRow
-from ..settings import DATABASES, Settings
+from ..settings import DATABASES
 from . import connection_options, settings_from_args
-from .schema import initialize
+from .schema import drop_databases, initialize
 
 SCRATCH = {database: f"acoustid_bench_{database}" for database in DATABASES}
 
@@ -93,19 +91,13 @@ def _lookups(client: AcoustID, tracks: int, lookups: int, rng: random.Random) ->
     print(f"{'unknown prints matched':<32}{false_hits:>12} of {lookups // 2}")
 
 
-def _drop_scratch(settings: Settings) -> None:
-    with settings.connect_maintenance() as conn:
-        for name in SCRATCH.values():
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
 def run_bench(args: argparse.Namespace) -> int:
     for database in DATABASES:
         setattr(args, f"{database}_db", SCRATCH[database])
     args.dbname = None
     settings = settings_from_args(args)
     rng = random.Random(2026)
-    _drop_scratch(settings)
+    drop_databases(settings)
     initialize(settings, report=lambda line: None)
     try:
         print(f"acoustid-pg bench: {args.pairs:,} pairs, {args.tracks:,} tracks, {args.lookups:,} lookups")
@@ -113,5 +105,5 @@ def run_bench(args: argparse.Namespace) -> int:
             _functions(client, synthetic.pairs(args.pairs))
             _lookups(client, args.tracks, args.lookups, rng)
     finally:
-        _drop_scratch(settings)
+        drop_databases(settings)
     return 0

@@ -111,6 +111,13 @@ def initialize(
                 report(f"ingest: {created[0] if created else 0} submission partitions created")
 
 
+def drop_databases(settings: Settings) -> None:
+    """Drop the three databases (scratch and demo ones), closing their connections first."""
+    with settings.connect_maintenance() as conn:
+        for name in dict.fromkeys(settings.dbname(database) for database in DATABASES):
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 def _create_database(conn: psycopg.Connection[Any], name: str) -> bool:
     """Create database ``name`` unless it exists; True if this call created it."""
     if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
