@@ -6,7 +6,7 @@ VENV ?= .venv
 PY = $(VENV)/bin/python
 PKGLIBDIR = $(shell $(PG_CONFIG) --pkglibdir)
 
-.PHONY: all deps ext venv install check-installed test check-all coretest fuzz pytest bench lint demo dist clean
+.PHONY: all deps ext venv install check-installed test test-quick check-all coretest fuzz pytest bench lint demo dist clean
 
 all: ext venv
 
@@ -49,6 +49,11 @@ pytest: check-installed venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: coretest fuzz pytest
+
+# The edit loop: the core's unit tests, pg_regress and the driver tests (no fuzzing, no
+# schema, command-line or reliability suites). make test and CI still run everything.
+test-quick: coretest check-installed venv
+	$(PY) -m pytest -q tests/extension/test_regress.py tests/driver $(PYTEST_ARGS)
 
 # The whole suite: the linters, then every test (the reliability and security suites -- crashes,
 # full disk, load, backups, replicas, injection -- are part of make test; nothing is kept apart).

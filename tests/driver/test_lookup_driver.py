@@ -1,0 +1,173 @@
+"""lookup() through the driver: typed matches, time budgets, lost connections, missing schemas."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+import acoustid_pg
+from acoustid_pg import client as client_module
+from acoustid_pg import fingerprint as core
+from acoustid_pg.api import AcoustID
+from acoustid_pg.cluster import Cluster
+from acoustid_pg.errors import ConnectError, ConnectionLost, InvalidArgumentError, LookupTimeout, SchemaError
+from acoustid_pg.lookup import Match, Mbid, Meta
+from tests.support.driver import Submitter, flip, walk
+from tests.support.fixtures_cluster import new_database
+from tests.support.management import Deployment, server_conninfo
+
+A, B, C = (uuid.UUID(int=n) for n in (0xA, 0xB, 0xC))
+
+
+@pytest.fixture
+def imported(deployment: Deployment, client: AcoustID, submitter: Submitter) -> dict[str, Any]:
+    """One track with two fingerprints, three MBIDs (one disabled) and two metadata rows."""
+    rng = random.Random(11)
+    base = walk(rng)
+    who = {"account_id": submitter.account_id, "application_id": submitter.application_id}
+    client.submit(base, 100, mbids=[B, A], meta={"track": "Velvet", "artist": "Echo"}, **who)
+    client.submit(base, 100, mbids=[A], meta={"track": "Velvet", "artist": "Echo"}, **who)
+    client.submit(flip(rng, base, 0.06), 101, mbids=[C], meta={"track": "velvet"}, **who)
+    results = client.process_submissions(10)
+    assert {r.action for r in results} == {"new_track", "matched_fingerprint", "new_fingerprint"}
+    deployment.fp.execute("UPDATE track_mbid SET disabled = TRUE WHERE mbid = %s", [C])
+    return {"items": base, "gid": results[0].track_gid, "fingerprint": results[0].fingerprint_id}
+
+
+def test_a_match_carries_gid_score_mbids_and_meta(client: AcoustID, imported: dict[str, Any]) -> None:
+    (match,) = client.lookup(imported["items"], 100, include_meta=True)
+    assert isinstance(match, Match)
+    assert (match.track_gid, match.score, match.fingerprint_id) == (
+        imported["gid"],
+        1.0,
+        imported["fingerprint"],
+    )
+    assert match.mbids == (Mbid(A, 2), Mbid(B, 1))  # enabled only, ordered by MBID
+    assert match.meta == (
+        Meta(track="Velvet", artist="Echo", submission_count=3),  # one per submission row
+        Meta(track="velvet", submission_count=1),
+    )
+    assert client.lookup(imported["items"], 100)[0].meta == ()
+
+
+def test_every_form_of_fingerprint_finds_the_same(client: AcoustID, imported: dict[str, Any]) -> None:
+    items = imported["items"]
+    expected = client.lookup(items, 100)
+    assert client.lookup(tuple(items), 100) == expected
+    assert client.lookup(core.encode_fingerprint(items), 100) == expected
+    assert client.lookup(items, 107, max_duration_diff=7) == expected
+    (via_variant,) = client.lookup(items, 108)  # only the 101 s fingerprint is in the window
+    assert via_variant.track_gid == imported["gid"] and via_variant.score < 0.9
+    assert client.lookup(items, 109) == []
+    assert client.lookup(items, 100, min_score=1.0) == []
+    assert client.lookup(walk(random.Random(12)), 100) == []
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field", "problem"),
+    [
+        ({"fingerprint": []}, "fingerprint", "must not be empty"),
+        ({"fingerprint": [1, "x"]}, "fingerprint", "item 1 is str"),
+        ({"fingerprint": [2**31]}, "fingerprint", "out of the int4 range"),
+        ({"fingerprint": "#!"}, "fingerprint", "URL-safe base64"),
+        ({"fingerprint": b"AQAA"}, "fingerprint", "got bytes"),
+        ({"fingerprint": 7}, "fingerprint", "got int"),
+        ({"duration": None}, "duration", "required unless the fingerprint is an audio file"),
+        ({"duration": 0}, "duration", "between 1 and 32767"),
+        ({"duration": 40000}, "duration", "between 1 and 32767"),
+        ({"duration": "100"}, "duration", "expected an integer"),
+        ({"max_duration_diff": 0}, "max_duration_diff", "between 1 and 30"),
+        ({"max_duration_diff": 31}, "max_duration_diff", "between 1 and 30"),
+        ({"min_score": 1.5}, "min_score", "between 0 and 1"),
+        ({"min_score": "0.5"}, "min_score", "expected a number"),
+        ({"max_results": 0}, "max_results", "1 or more"),
+        ({"timeout": 0}, "timeout", "positive number of seconds"),
+    ],
+)
+def test_bad_arguments_name_the_field(
+    client: AcoustID, arguments: dict[str, Any], field: str, problem: str
+) -> None:
+    call: dict[str, Any] = {"fingerprint": walk(random.Random(1)), "duration": 100, **arguments}
+    with pytest.raises(InvalidArgumentError) as raised:
+        client.lookup(call.pop("fingerprint"), call.pop("duration"), **call)
+    assert raised.value.field == field and problem in raised.value.problem
+
+
+@pytest.fixture
+def locked_fingerprints(deployment: Deployment) -> Iterator[psycopg.Connection]:
+    """A transaction holding an exclusive lock on fingerprint: every lookup waits on it."""
+    with psycopg.connect(deployment.cluster.conninfo(deployment.names["fingerprint"])) as holder:
+        holder.execute("LOCK TABLE fingerprint IN ACCESS EXCLUSIVE MODE")
+        yield holder
+        holder.rollback()
+
+
+def test_a_lookup_past_its_budget_raises_lookup_timeout(
+    client: AcoustID, imported: dict[str, Any], locked_fingerprints: psycopg.Connection
+) -> None:
+    started = time.monotonic()
+    with pytest.raises(LookupTimeout, match=r"after 0\.2 s"):
+        client.lookup(imported["items"], 100, timeout=0.2)
+    assert time.monotonic() - started < 5
+    locked_fingerprints.rollback()
+    # The budget was the transaction's own: the pooled connection has no timeout left over.
+    assert client.lookup(imported["items"], 100, timeout=None)[0].track_gid == imported["gid"]
+    with client.connection("fingerprint") as conn:
+        assert conn.execute("SHOW statement_timeout").fetchone() == ("0",)
+
+
+def test_a_lost_connection_is_typed_and_the_next_call_reconnects(
+    deployment: Deployment,
+    client: AcoustID,
+    imported: dict[str, Any],
+    locked_fingerprints: psycopg.Connection,
+) -> None:
+    failure: list[BaseException] = []
+
+    def blocked_lookup() -> None:
+        try:
+            client.lookup(imported["items"], 100)
+        except BaseException as exc:  # handed to the test's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=blocked_lookup)
+    thread.start()
+    admin = deployment.fp
+    for _ in range(100):
+        waiting = admin.execute(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND query LIKE '%acoustid_lookup%'"
+        ).fetchall()
+        if waiting:
+            break
+        time.sleep(0.05)
+    assert waiting
+    admin.execute("SELECT pg_terminate_backend(%s)", [waiting[0][0]])
+    thread.join(10)
+    assert len(failure) == 1 and isinstance(failure[0], ConnectionLost)
+    assert deployment.names["fingerprint"] in str(failure[0])
+    locked_fingerprints.rollback()
+    assert client.lookup(imported["items"], 100)[0].track_gid == imported["gid"]
+
+
+def test_missing_schema_extension_or_database(cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    bare = new_database(cluster, prefix="bare", template="template0")  # no extension, no schema
+    extended = new_database(cluster, prefix="extended")  # the extensions, no schema
+    monkeypatch.setattr(client_module, "POOL_TIMEOUT_SECONDS", 1.0)
+    items = walk(random.Random(2))
+    for name in (bare, extended):
+        with acoustid_pg.connect(server_conninfo(cluster), fingerprint=name, app=name, ingest=name) as broken:
+            with pytest.raises(SchemaError, match=rf"database '{name}' lacks the acoustid schema.*lookup"):
+                broken.lookup(items, 100)
+            with pytest.raises(SchemaError, match="run `acoustid-pg init`"):
+                broken.process_submissions()
+    missing = acoustid_pg.connect(server_conninfo(cluster), fingerprint="no_such_database")
+    with missing, pytest.raises(ConnectError, match="no_such_database"):
+        missing.lookup(items, 100)
