@@ -6,13 +6,13 @@
 
 \echo Use "CREATE EXTENSION acoustid" to load this file. \quit
 
-CREATE FUNCTION acoustid_compare2(int4[], int4[], int4 DEFAULT 0)
+CREATE FUNCTION acoustid_compare2(int4[], int4[], int4 = 0)
 RETURNS float4
 AS 'MODULE_PATHNAME', 'acoustid_compare2'
 LANGUAGE c VOLATILE STRICT
 COST 1000;
 
-CREATE FUNCTION acoustid_compare3(int4[], int4[], int4 DEFAULT -1)
+CREATE FUNCTION acoustid_compare3(int4[], int4[], int4 = -1)
 RETURNS float4
 AS 'MODULE_PATHNAME', 'acoustid_compare3'
 LANGUAGE c VOLATILE STRICT
