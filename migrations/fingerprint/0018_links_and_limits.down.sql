@@ -1,85 +1,14 @@
--- Import: the match-or-create step for one submission, in one transaction, run once per
--- submission id (fingerprint_source.submission_id is unique): a second run returns the first.
-
--- Why a submission cannot be imported (NULL when it can): too few distinct items to match
--- reliably, or nothing but silence (no query terms).
-CREATE FUNCTION acoustid_unusable_reason(items integer[]) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE
-        WHEN distinct_items < acoustid_fingerprint_min_unique_items()
-            THEN format('too few distinct items (%s, fewer than %s)',
-                distinct_items, acoustid_fingerprint_min_unique_items())
-        WHEN cardinality(acoustid_extract_query(items)) = 0
-            THEN 'empty query: the fingerprint is silence'
-    END
-    -- intarray's sort and uniq count in C, twice as fast as count(DISTINCT) over unnest
-    FROM (SELECT icount(uniq(sort(items))) AS distinct_items) AS counted
-$$;
-
-COMMENT ON FUNCTION acoustid_unusable_reason(integer[]) IS
-'why a fingerprint is skipped as unusable (too few distinct items, empty query), or NULL';
-
--- Serializes match-or-create between imports that could match each other: two fingerprints
--- match only within FINGERPRINT_MAX_LENGTH_DIFF seconds, so each import locks the 8-second
--- buckets of its whole window and any two such imports share a lock; others run in parallel.
--- Locks are taken in ascending order and only after every other import lock, so no deadlock.
-CREATE FUNCTION acoustid_lock_duration_window(duration integer) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-    width CONSTANT integer := acoustid_fingerprint_max_length_diff();
-BEGIN
-    FOR bucket IN greatest(duration - width, 0) / 8 .. (duration + width) / 8 LOOP
-        PERFORM pg_advisory_xact_lock(hashtext('acoustid_pg.import.duration'), bucket);
-    END LOOP;
-END
-$$;
-
-COMMENT ON FUNCTION acoustid_lock_duration_window(integer) IS
-'transaction locks that serialize imports whose fingerprints could match (same duration window)';
-
--- The track an import joins: walking matches above TRACK_MERGE_THRESHOLD best first, the first
--- track whose every fingerprint is within the duration window and scores at least
--- TRACK_GROUP_MIN against the new one. No row: the import creates a track.
-CREATE FUNCTION acoustid_match_track(items integer[], duration integer)
-RETURNS TABLE (track_id integer, fingerprint_id integer, score real)
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    candidate record;
-BEGIN
-    FOR candidate IN
-        SELECT m.track_id AS matched_track, m.fingerprint_id AS matched_fingerprint, m.score AS matched_score
-        FROM acoustid_search(
-            items, duration, acoustid_fingerprint_max_length_diff(), acoustid_track_merge_threshold()
-        ) AS m
-        ORDER BY m.score DESC, m.fingerprint_id ASC
-    LOOP
-        CONTINUE WHEN EXISTS (
-            SELECT FROM fingerprint AS f
-            WHERE f.track_id = candidate.matched_track
-                AND (
-                    abs(f.length - duration) > acoustid_fingerprint_max_length_diff()
-                    OR acoustid_compare2(f.fingerprint, items, acoustid_track_max_offset())
-                    < acoustid_track_group_min()
-                )
-        );
-        track_id := candidate.matched_track;
-        fingerprint_id := candidate.matched_fingerprint;
-        score := candidate.matched_score;
-        RETURN NEXT;
-        RETURN;
-    END LOOP;
-END
-$$;
-
-COMMENT ON FUNCTION acoustid_match_track(integer[], integer) IS
-'the track an import of items joins, with its best fingerprint and score; no row for a new track';
+-- Restores the four link functions of 0014 and the duration checks and lock buckets written out
+-- in full, undoing 0018_links_and_limits.up.sql; the texts are 0012's and 0014's, pinned as in 0016.
 
 -- One function per link kind: find or create the link, then add its provenance row (whose
 -- trigger bumps the link's submission_count). Each returns the link id.
 CREATE FUNCTION acoustid_link_mbid(
     link_track integer, link_mbid uuid, link_source integer, link_submission integer
 ) RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path = public, pg_temp
+AS $$
 DECLARE
     link_id integer;
 BEGIN
@@ -100,7 +29,9 @@ COMMENT ON FUNCTION acoustid_link_mbid(integer, uuid, integer, integer) IS
 CREATE FUNCTION acoustid_link_puid(
     link_track integer, link_puid uuid, link_source integer, link_submission integer
 ) RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path = public, pg_temp
+AS $$
 DECLARE
     link_id integer;
 BEGIN
@@ -121,7 +52,9 @@ COMMENT ON FUNCTION acoustid_link_puid(integer, uuid, integer, integer) IS
 CREATE FUNCTION acoustid_link_meta(
     link_track integer, link_meta integer, link_source integer, link_submission integer
 ) RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path = public, pg_temp
+AS $$
 DECLARE
     link_id integer;
 BEGIN
@@ -142,7 +75,9 @@ COMMENT ON FUNCTION acoustid_link_meta(integer, integer, integer, integer) IS
 CREATE FUNCTION acoustid_link_foreignid(
     link_track integer, link_foreignid integer, link_source integer, link_submission integer
 ) RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path = public, pg_temp
+AS $$
 DECLARE
     link_id integer;
 BEGIN
@@ -163,47 +98,46 @@ $$;
 COMMENT ON FUNCTION acoustid_link_foreignid(integer, integer, integer, integer) IS
 'links a track to a foreign id (created if new) with one provenance row';
 
--- What an earlier run of the import of this submission did, read back from its provenance:
--- rows inserted by that run share its transaction's now() with its fingerprint_source row.
-CREATE FUNCTION acoustid_imported_submission(submission integer, meta_fields jsonb)
-RETURNS TABLE (
-    track_id integer,
-    track_gid uuid,
-    fingerprint_id integer,
-    source_id integer,
-    meta_id integer,
-    action text,
-    skip_reason text,
-    repeated boolean
-)
-LANGUAGE sql STABLE AS $$
-    SELECT
-        t.id,
-        t.gid,
-        f.id,
-        fs.source_id,
-        acoustid_find_meta(meta_fields),
-        CASE
-            WHEN f.created = fs.created AND t.created = fs.created THEN 'new_track'
-            WHEN f.created = fs.created THEN 'new_fingerprint'
-            ELSE 'matched_fingerprint'
-        END,
-        NULL::text,
-        TRUE
-    FROM fingerprint_source AS fs
-    INNER JOIN fingerprint AS f ON fs.fingerprint_id = f.id
-    INNER JOIN track AS t ON f.track_id = t.id
-    WHERE fs.submission_id = submission
+CREATE OR REPLACE FUNCTION acoustid_lookup(
+    query integer[],
+    duration integer,
+    max_duration_diff integer DEFAULT acoustid_fingerprint_max_length_diff(),
+    min_score real DEFAULT acoustid_lookup_min_score(),
+    max_results integer DEFAULT 10
+) RETURNS TABLE (fingerprint_id integer, track_id integer, track_gid uuid, score real)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = public, pg_temp
+AS $$
+BEGIN
+    IF query IS NULL THEN
+        RAISE EXCEPTION 'query must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF duration IS NULL OR duration NOT BETWEEN 1 AND 32767 THEN
+        RAISE EXCEPTION 'duration must be between 1 and 32767 seconds, not %', coalesce(duration::text, 'null')
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF max_duration_diff IS NULL OR max_duration_diff NOT BETWEEN 1 AND 30 THEN
+        RAISE EXCEPTION 'max_duration_diff must be between 1 and 30 seconds, not %',
+            coalesce(max_duration_diff::text, 'null')
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF min_score IS NULL OR min_score NOT BETWEEN 0 AND 1 THEN
+        RAISE EXCEPTION 'min_score must be between 0 and 1, not %', coalesce(min_score::text, 'null')
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF max_results IS NULL OR max_results < 1 THEN
+        RAISE EXCEPTION 'max_results must be 1 or more, not %', coalesce(max_results::text, 'null')
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN QUERY
+    SELECT m.fingerprint_id, m.track_id, m.track_gid, m.score
+    FROM acoustid_search(query, duration, max_duration_diff, min_score) AS m
+    ORDER BY m.score DESC, m.fingerprint_id ASC
+    LIMIT max_results;
+END
 $$;
 
-COMMENT ON FUNCTION acoustid_imported_submission(integer, jsonb) IS
-'the result of an import that already ran for this submission id (no row if none ran)';
-
--- The arguments are the submission's fields (it lives in the ingest database). action is
--- new_track, new_fingerprint, matched_fingerprint (an existing fingerprint scored above
--- FINGERPRINT_MERGE_THRESHOLD) or skipped (skip_reason says why, nothing is written);
--- repeated is true when an earlier run had imported this submission (then nothing changes).
-CREATE FUNCTION acoustid_import_submission(
+CREATE OR REPLACE FUNCTION acoustid_import_submission(
     submission integer,
     items integer[],
     duration integer,
@@ -226,7 +160,9 @@ CREATE FUNCTION acoustid_import_submission(
     skip_reason text,
     repeated boolean
 )
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path = public, pg_temp
+AS $$
 DECLARE
     matched record;
     foreign_id integer;
@@ -296,18 +232,25 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION acoustid_import_submission(
-    integer, integer[], integer, integer, integer, integer, integer, text, uuid, uuid, text, jsonb
-) IS 'imports one ingest submission exactly once: match or create its track, write its provenance';
+CREATE OR REPLACE FUNCTION acoustid_lock_duration_window(duration integer) RETURNS void
+LANGUAGE plpgsql
+SET search_path = public, pg_temp
+AS $$
+DECLARE
+    width CONSTANT integer := acoustid_fingerprint_max_length_diff();
+BEGIN
+    FOR bucket IN greatest(duration - width, 0) / 8 .. (duration + width) / 8 LOOP
+        PERFORM pg_advisory_xact_lock(hashtext('acoustid_pg.import.duration'), bucket);
+    END LOOP;
+END
+$$;
 
-ALTER FUNCTION acoustid_unusable_reason(integer[]) OWNER TO acoustid_admin;
-ALTER FUNCTION acoustid_lock_duration_window(integer) OWNER TO acoustid_admin;
-ALTER FUNCTION acoustid_match_track(integer[], integer) OWNER TO acoustid_admin;
+DROP FUNCTION acoustid_link_track(text, text, integer, anyelement, integer, integer);
+DROP FUNCTION acoustid_check_duration(integer);
+DROP FUNCTION acoustid_import_lock_bucket_width();
+DROP FUNCTION acoustid_max_duration();
+
 ALTER FUNCTION acoustid_link_mbid(integer, uuid, integer, integer) OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_link_puid(integer, uuid, integer, integer) OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_link_meta(integer, integer, integer, integer) OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_link_foreignid(integer, integer, integer, integer) OWNER TO acoustid_admin;
-ALTER FUNCTION acoustid_imported_submission(integer, jsonb) OWNER TO acoustid_admin;
-ALTER FUNCTION acoustid_import_submission(
-    integer, integer[], integer, integer, integer, integer, integer, text, uuid, uuid, text, jsonb
-) OWNER TO acoustid_admin;
