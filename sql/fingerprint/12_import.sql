@@ -108,8 +108,12 @@ BEGIN
     EXECUTE find_link INTO link_id USING link_track, link_key;
     IF link_id IS NULL THEN
         EXECUTE format(
-            'INSERT INTO %I (track_id, %I) VALUES ($1, $2) ON CONFLICT DO NOTHING', link_table, key_column
-        ) USING link_track, link_key;
+            'INSERT INTO %I (track_id, %I) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id',
+            link_table, key_column
+        ) INTO link_id USING link_track, link_key;
+    END IF;
+    IF link_id IS NULL THEN
+        -- Another import created it meanwhile: a new statement sees its committed row.
         EXECUTE find_link INTO link_id USING link_track, link_key;
     END IF;
     EXECUTE format(
