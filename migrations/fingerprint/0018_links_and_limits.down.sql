@@ -6,9 +6,7 @@
 CREATE FUNCTION acoustid_link_mbid(
     link_track integer, link_mbid uuid, link_source integer, link_submission integer
 ) RETURNS integer
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     link_id integer;
 BEGIN
@@ -29,9 +27,7 @@ COMMENT ON FUNCTION acoustid_link_mbid(integer, uuid, integer, integer) IS
 CREATE FUNCTION acoustid_link_puid(
     link_track integer, link_puid uuid, link_source integer, link_submission integer
 ) RETURNS integer
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     link_id integer;
 BEGIN
@@ -52,9 +48,7 @@ COMMENT ON FUNCTION acoustid_link_puid(integer, uuid, integer, integer) IS
 CREATE FUNCTION acoustid_link_meta(
     link_track integer, link_meta integer, link_source integer, link_submission integer
 ) RETURNS integer
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     link_id integer;
 BEGIN
@@ -75,9 +69,7 @@ COMMENT ON FUNCTION acoustid_link_meta(integer, integer, integer, integer) IS
 CREATE FUNCTION acoustid_link_foreignid(
     link_track integer, link_foreignid integer, link_source integer, link_submission integer
 ) RETURNS integer
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     link_id integer;
 BEGIN
@@ -105,9 +97,7 @@ CREATE OR REPLACE FUNCTION acoustid_lookup(
     min_score real DEFAULT acoustid_lookup_min_score(),
     max_results integer DEFAULT 10
 ) RETURNS TABLE (fingerprint_id integer, track_id integer, track_gid uuid, score real)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = public, pg_temp AS $$
 BEGIN
     IF query IS NULL THEN
         RAISE EXCEPTION 'query must not be null' USING ERRCODE = 'invalid_parameter_value';
@@ -160,9 +150,7 @@ CREATE OR REPLACE FUNCTION acoustid_import_submission(
     skip_reason text,
     repeated boolean
 )
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     matched record;
     foreign_id integer;
@@ -233,9 +221,7 @@ END
 $$;
 
 CREATE OR REPLACE FUNCTION acoustid_lock_duration_window(duration integer) RETURNS void
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     width CONSTANT integer := acoustid_fingerprint_max_length_diff();
 BEGIN

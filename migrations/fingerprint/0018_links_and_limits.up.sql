@@ -15,9 +15,7 @@ COMMENT ON FUNCTION acoustid_import_lock_bucket_width() IS
 
 -- Lookups and imports accept the same durations: what fingerprint.length can hold.
 CREATE FUNCTION acoustid_check_duration(duration integer) RETURNS void
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = public, pg_temp AS $$
 BEGIN
     IF duration IS NULL OR duration NOT BETWEEN 1 AND acoustid_max_duration() THEN
         RAISE EXCEPTION 'duration must be between 1 and % seconds, not %',
@@ -42,9 +40,7 @@ CREATE FUNCTION acoustid_link_track(
     link_source integer,
     link_submission integer
 ) RETURNS integer
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     find_link CONSTANT text := format(
         'SELECT l.id FROM %I AS l WHERE l.track_id = $1 AND l.%I = $2', link_table, key_column
@@ -84,9 +80,7 @@ CREATE OR REPLACE FUNCTION acoustid_lookup(
     min_score real DEFAULT acoustid_lookup_min_score(),
     max_results integer DEFAULT 10
 ) RETURNS TABLE (fingerprint_id integer, track_id integer, track_gid uuid, score real)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = public, pg_temp AS $$
 BEGIN
     IF query IS NULL THEN
         RAISE EXCEPTION 'query must not be null' USING ERRCODE = 'invalid_parameter_value';
@@ -136,9 +130,7 @@ CREATE OR REPLACE FUNCTION acoustid_import_submission(
     skip_reason text,
     repeated boolean
 )
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     matched record;
     foreign_id integer;
@@ -201,9 +193,7 @@ $$;
 
 -- The lock buckets keep their 8 seconds, now named.
 CREATE OR REPLACE FUNCTION acoustid_lock_duration_window(duration integer) RETURNS void
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     reach CONSTANT integer := acoustid_fingerprint_max_length_diff();
     bucket_width CONSTANT integer := acoustid_import_lock_bucket_width();

@@ -63,9 +63,7 @@ CREATE INDEX fingerprint_data_simhash_idx ON fingerprint_data USING gist (simhas
 
 -- A trigger, so that imports and bulk loads alike keep fingerprint_data filled.
 CREATE FUNCTION fill_fingerprint_data() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
     INSERT INTO fingerprint_data (fingerprint_id, fingerprint, simhash)
     VALUES (

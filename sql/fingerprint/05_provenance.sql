@@ -90,9 +90,7 @@ ON track_foreignid_source (track_foreignid_id);
 -- Each submission_count equals the number of provenance rows pointing at its row: one trigger
 -- function for the five provenance tables, on insert, delete and re-pointing (merges).
 CREATE FUNCTION increment_submission_count() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     -- trigger arguments: the counted table and the provenance column that points at it
     counted_table CONSTANT text := TG_ARGV[0];

@@ -62,9 +62,7 @@ COMMENT ON SEQUENCE fingerprint_changelog_pruned_through IS
 -- Deletes the entries with id <= through (never past the newest committed entry, so an entry
 -- still being written is kept) and raises the watermark; returns how many entries it deleted.
 CREATE FUNCTION acoustid_prune_changelog(through bigint) RETURNS bigint
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     newest bigint;
     deleted bigint;

@@ -3,9 +3,7 @@
 
 -- Lookups and imports accept the same durations: what fingerprint.length can hold.
 CREATE FUNCTION acoustid_check_duration(duration integer) RETURNS void
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = public, pg_temp AS $$
 BEGIN
     IF duration IS NULL OR duration NOT BETWEEN 1 AND acoustid_max_duration() THEN
         RAISE EXCEPTION 'duration must be between 1 and % seconds, not %',
@@ -77,9 +75,7 @@ CREATE FUNCTION acoustid_lookup(
     min_score real DEFAULT acoustid_lookup_min_score(),
     max_results integer DEFAULT 10
 ) RETURNS TABLE (fingerprint_id integer, track_id integer, track_gid uuid, score real)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = public, pg_temp AS $$
 BEGIN
     IF query IS NULL THEN
         RAISE EXCEPTION 'query must not be null' USING ERRCODE = 'invalid_parameter_value';
@@ -116,9 +112,7 @@ CREATE FUNCTION acoustid_lookup(
     min_score real DEFAULT acoustid_lookup_min_score(),
     max_results integer DEFAULT 10
 ) RETURNS TABLE (fingerprint_id integer, track_id integer, track_gid uuid, score real)
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = public, pg_temp AS $$
     SELECT * FROM acoustid_lookup(
         acoustid_decode_fingerprint(query), duration, max_duration_diff, min_score, max_results
     )

@@ -6,9 +6,7 @@
 -- (no unique key) first take an advisory lock on the row's content, and only to create it.
 
 CREATE FUNCTION acoustid_find_or_create_format(format_name text) RETURNS integer
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     found_id integer;
 BEGIN
@@ -27,9 +25,7 @@ COMMENT ON FUNCTION acoustid_find_or_create_format(text) IS
 CREATE FUNCTION acoustid_find_or_create_source(
     application integer, account integer, application_version text
 ) RETURNS integer
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     found_id integer;
 BEGIN
@@ -60,9 +56,7 @@ COMMENT ON FUNCTION acoustid_find_or_create_source(integer, integer, text) IS
 -- fields: the submitted metadata as jsonb (track, artist, album, album_artist, track_no, disc_no,
 -- year); other keys are ignored. Both return NULL when no field is given.
 CREATE FUNCTION acoustid_find_meta(fields jsonb) RETURNS integer
-LANGUAGE plpgsql STABLE
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
 DECLARE
     wanted CONSTANT meta := jsonb_populate_record(NULL::meta, coalesce(fields, '{}') - 'id');
     found_id integer;
@@ -86,9 +80,7 @@ $$;
 COMMENT ON FUNCTION acoustid_find_meta(jsonb) IS 'the id of the meta row with exactly these fields, or NULL';
 
 CREATE FUNCTION acoustid_find_or_create_meta(fields jsonb) RETURNS integer
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     wanted CONSTANT meta := jsonb_populate_record(NULL::meta, coalesce(fields, '{}') - 'id');
     found_id integer;
@@ -125,9 +117,7 @@ COMMENT ON FUNCTION acoustid_find_or_create_meta(jsonb) IS
 
 -- foreign_ref: 'vendor:id' (the id may itself contain colons).
 CREATE FUNCTION acoustid_find_or_create_foreignid(foreign_ref text) RETURNS integer
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     vendor_name CONSTANT text := split_part(foreign_ref, ':', 1);
     foreign_name CONSTANT text := substr(foreign_ref, length(vendor_name) + 2);

@@ -4,9 +4,7 @@
 -- Why a submission cannot be imported (NULL when it can): too few distinct items to match
 -- reliably, or nothing but silence (no query terms).
 CREATE FUNCTION acoustid_unusable_reason(items integer[]) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = public, pg_temp AS $$
     SELECT CASE
         WHEN distinct_items < acoustid_fingerprint_min_unique_items()
             THEN format('too few distinct items (%s, fewer than %s)',
@@ -26,9 +24,7 @@ COMMENT ON FUNCTION acoustid_unusable_reason(integer[]) IS
 -- (acoustid_import_lock_bucket_width) of its whole window and any two such imports share a lock.
 -- Locks are taken in ascending order and only after every other import lock, so no deadlock.
 CREATE FUNCTION acoustid_lock_duration_window(duration integer) RETURNS void
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     reach CONSTANT integer := acoustid_fingerprint_max_length_diff();
     bucket_width CONSTANT integer := acoustid_import_lock_bucket_width();
@@ -47,9 +43,7 @@ COMMENT ON FUNCTION acoustid_lock_duration_window(integer) IS
 -- TRACK_GROUP_MIN against the new one. No row: the import creates a track.
 CREATE FUNCTION acoustid_match_track(items integer[], duration integer)
 RETURNS TABLE (track_id integer, fingerprint_id integer, score real)
-LANGUAGE plpgsql STABLE
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
 DECLARE
     candidate record;
 BEGIN
@@ -93,9 +87,7 @@ CREATE FUNCTION acoustid_link_track(
     link_source integer,
     link_submission integer
 ) RETURNS integer
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     find_link CONSTANT text := format(
         'SELECT l.id FROM %I AS l WHERE l.track_id = $1 AND l.%I = $2', link_table, key_column
@@ -140,9 +132,7 @@ RETURNS TABLE (
     skip_reason text,
     repeated boolean
 )
-LANGUAGE sql STABLE
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
     SELECT
         t.id,
         t.gid,
@@ -192,9 +182,7 @@ CREATE FUNCTION acoustid_import_submission(
     skip_reason text,
     repeated boolean
 )
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     matched record;
     foreign_id integer;

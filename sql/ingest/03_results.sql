@@ -5,9 +5,7 @@
 -- submission_created too; fill_submission_created() sets it when only submission_id is given
 -- (with a pinned search_path, so a writer's look-alike submission table cannot change it).
 CREATE FUNCTION fill_submission_created() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = public, pg_temp
-AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
     IF NEW.submission_created IS NOT NULL OR NEW.submission_id IS NULL THEN
         RETURN NEW;
