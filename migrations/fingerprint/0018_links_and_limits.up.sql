@@ -30,7 +30,7 @@ COMMENT ON FUNCTION acoustid_check_duration(integer) IS
 
 -- Links a track to what a submission said it is: finds or creates the row of link_table (track_mbid,
 -- track_puid, track_meta or track_foreignid) whose key_column is link_key, then adds its provenance
--- row to link_table_source, whose trigger bumps the link's submission_count. Returns the link id;
+-- row to <link_table>_source, whose trigger bumps the link's submission_count. Returns the link id;
 -- a NULL link_key links nothing. The table names come from acoustid_import_submission only.
 CREATE FUNCTION acoustid_link_track(
     link_table text,
