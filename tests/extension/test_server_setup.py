@@ -130,14 +130,25 @@ def test_pg_acoustid_1_0_updates_to_a_fresh_install(server_cluster: Cluster, bef
     }
 
 
+# The last fingerprint migration before acoustid 1.2 (0019 brings the extensions to it).
+BEFORE_1_2 = 18
+
+
 def released_1_1(cluster: Cluster) -> str:
     """A database as this project's released 1.1 left it, with the fingerprint schema migrated
-    (its fingerprint_data trigger calls acoustid_simhash_cube)."""
+    as far as it went then (its fingerprint_data trigger calls acoustid_simhash_cube)."""
     name = database(cluster, "intarray", "cube", "acoustid VERSION '1.1'")
     execute(cluster, name, (HERE / "released_1_1.sql").read_text())
     with psycopg.connect(cluster.conninfo(name), autocommit=True) as conn:
-        migrate.upgrade(conn, "fingerprint")
+        migrate.upgrade(conn, "fingerprint", BEFORE_1_2)
     return name
+
+
+def assert_like_a_fresh_install(cluster: Cluster, dbname: str) -> None:
+    fresh = database(cluster, "intarray", "cube", "acoustid", "acoustid_cube")
+    assert versions(cluster, dbname) == versions(cluster, fresh)
+    functions = query(cluster, fresh, FUNCTIONS)
+    assert len(functions) == 9 and query(cluster, dbname, FUNCTIONS) == functions
 
 
 def simhash_owner(cluster: Cluster, dbname: str) -> list[tuple[Any, ...]]:
@@ -177,7 +188,13 @@ def test_released_1_1_updates_and_the_companion_adopts_the_cube_function(
         assert fingerprints_stored(server_cluster, name) > 0  # the trigger works at every step
     assert simhash_owner(server_cluster, name) == [("acoustid_cube",)]
     assert fingerprints_stored(server_cluster, name) == 4
-    fresh = database(server_cluster, "intarray", "cube", "acoustid", "acoustid_cube")
-    assert versions(server_cluster, name) == versions(server_cluster, fresh)
-    functions = query(server_cluster, fresh, FUNCTIONS)
-    assert len(functions) == 9 and query(server_cluster, name, FUNCTIONS) == functions
+    assert_like_a_fresh_install(server_cluster, name)
+
+
+def test_migrating_a_released_1_1_database_brings_its_extensions_along(server_cluster: Cluster) -> None:
+    name = released_1_1(server_cluster)
+    with psycopg.connect(server_cluster.conninfo(name), autocommit=True) as conn:
+        assert migrate.upgrade(conn, "fingerprint") > BEFORE_1_2
+    assert simhash_owner(server_cluster, name) == [("acoustid_cube",)]
+    assert fingerprints_stored(server_cluster, name) == 1
+    assert_like_a_fresh_install(server_cluster, name)
