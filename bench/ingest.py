@@ -47,11 +47,13 @@ def run(cluster: Cluster, size: int) -> None:
     lib = library.build(cluster, size)
     with lib.connect("app") as app:
         account = app.execute(
-            "INSERT INTO account (name, apikey) VALUES ('bench', md5(random()::text)) RETURNING id"
+            "INSERT INTO account (name, apikey_hash)"
+            " VALUES ('bench', sha256(random()::text::bytea)) RETURNING id"
         )
         account_id = account.fetchone()[0]  # type: ignore[index]
         application = app.execute(
-            "INSERT INTO application (name, apikey) VALUES ('bench', md5(random()::text)) RETURNING id"
+            "INSERT INTO application (name, apikey_hash)"
+            " VALUES ('bench', sha256(random()::text::bytea)) RETURNING id"
         )
         application_id = application.fetchone()[0]  # type: ignore[index]
     made = submissions(lib.size, account_id, application_id)

@@ -1,12 +1,14 @@
 """Accounts, applications and API keys (app database).
 
-Keys are made by pgcrypto in the INSERT itself, so a key never exists outside
-the row that owns it; objects returned here hide their key from ``repr``, and
-error messages never contain one.
+The driver makes each key and stores only its SHA-256 (``apikeys``): the key
+itself never reaches the server. The Account or Application that ``create_*``
+returns carries its key, once (hidden from ``repr``); every later read has
+``apikey=None``, and error messages never contain one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -15,9 +17,9 @@ from typing import Any, Final, TypeVar
 
 import psycopg
 from psycopg import errors as pgerrors
-from psycopg.rows import class_row
+from psycopg.rows import class_row, dict_row
 
-from .apikeys import API_KEY_CACHE_TTL, MAX_APIKEY_LENGTH, NEW_APIKEY_SQL, ApiKeyCache
+from .apikeys import API_KEY_CACHE_TTL, MAX_APIKEY_LENGTH, ApiKeyCache, apikey_hash, new_apikey
 from .checks import (
     MAX_ID,
     IpAddress,
@@ -40,13 +42,13 @@ from .pools import Pools
 _KEY_ATTEMPTS: Final = 3
 
 R = TypeVar("R")
+D = TypeVar("D", "Account", "Application")
 
 
 @dataclass(frozen=True)
 class Account:
     id: int
     name: str
-    apikey: str = field(repr=False)
     mbuser: str | None
     created: dt.datetime
     lastlogin: dt.datetime | None
@@ -55,6 +57,8 @@ class Account:
     application_version: str | None
     created_from: IpAddress | None
     is_admin: bool
+    # The key, only on the Account create_account returned: it is shown once, then only its hash exists.
+    apikey: str | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -62,20 +66,19 @@ class Application:
     id: int
     name: str
     version: str | None
-    apikey: str = field(repr=False)
     created: dt.datetime
     active: bool
     account_id: int | None
     email: str | None
     website: str | None
     rate_limit: int | None
+    # The key, only on the Application create_application returned (see Account.apikey).
+    apikey: str | None = field(default=None, repr=False, compare=False)
 
 
-ACCOUNT_COLUMNS: Final = """id, name, apikey, mbuser, created, lastlogin, submission_count,
+ACCOUNT_COLUMNS: Final = """id, name, mbuser, created, lastlogin, submission_count,
     application_id, application_version, host(created_from)::inet AS created_from, is_admin"""
-APPLICATION_COLUMNS: Final = (
-    "id, name, version, apikey, created, active, account_id, email, website, rate_limit"
-)
+APPLICATION_COLUMNS: Final = "id, name, version, created, active, account_id, email, website, rate_limit"
 
 
 class ApiKeyCaches:
@@ -127,11 +130,11 @@ class Accounts:
             "is_admin": check_bool("is_admin", is_admin),
         }
         query = f"""INSERT INTO account
-            (name, apikey, mbuser, application_id, application_version, created_from, is_admin)
-            VALUES (%(name)s, {NEW_APIKEY_SQL}, %(mbuser)s, %(application_id)s,
+            (name, apikey_hash, mbuser, application_id, application_version, created_from, is_admin)
+            VALUES (%(name)s, %(apikey_hash)s, %(mbuser)s, %(application_id)s,
                 %(application_version)s, %(created_from)s, %(is_admin)s)
             RETURNING {ACCOUNT_COLUMNS}"""
-        return self._insert_with_key(query, values, Account, "account_apikey_key")
+        return self._insert_with_key(query, values, Account, "account_apikey_hash_key")
 
     def get_account(self, account_id: int) -> Account:
         account_id = check_id("account_id", account_id)
@@ -142,11 +145,12 @@ class Accounts:
 
     def validate_user_key(self, apikey: str) -> Account:
         """The account whose user API key this is; raises InvalidApiKeyError if none."""
-        key = _check_key("user API key", apikey)
-        return self.key_cache.accounts.get_or_load(key, self._account_by_key)
+        digest = _check_key("user API key", apikey)
+        return self.key_cache.accounts.get_or_load(digest, self._account_by_key)
 
-    def _account_by_key(self, key: str) -> Account:
-        account = self._one(Account, f"SELECT {ACCOUNT_COLUMNS} FROM account WHERE apikey = %s", [key])
+    def _account_by_key(self, digest: bytes) -> Account:
+        query = f"SELECT {ACCOUNT_COLUMNS} FROM account WHERE apikey_hash = %s"
+        account = self._one(Account, query, [digest])
         if account is None:
             raise InvalidApiKeyError("unknown user API key")
         return account
@@ -174,11 +178,12 @@ class Accounts:
             if rate_limit is None
             else check_int("rate_limit", rate_limit, minimum=1, maximum=MAX_ID),
         }
-        query = f"""INSERT INTO application (name, apikey, account_id, version, email, website, rate_limit)
-            VALUES (%(name)s, {NEW_APIKEY_SQL}, %(account_id)s, %(version)s, %(email)s,
+        query = f"""INSERT INTO application
+                (name, apikey_hash, account_id, version, email, website, rate_limit)
+            VALUES (%(name)s, %(apikey_hash)s, %(account_id)s, %(version)s, %(email)s,
                 %(website)s, %(rate_limit)s)
             RETURNING {APPLICATION_COLUMNS}"""
-        return self._insert_with_key(query, values, Application, "application_apikey_key")
+        return self._insert_with_key(query, values, Application, "application_apikey_hash_key")
 
     def get_application(self, application_id: int) -> Application:
         application_id = check_id("application_id", application_id)
@@ -201,12 +206,12 @@ class Accounts:
         Raises InvalidApiKeyError for an unknown key, InactiveApplicationError
         for a deactivated application.
         """
-        key = _check_key("application API key", apikey)
-        return self.key_cache.applications.get_or_load(key, self._application_by_key)
+        digest = _check_key("application API key", apikey)
+        return self.key_cache.applications.get_or_load(digest, self._application_by_key)
 
-    def _application_by_key(self, key: str) -> Application:
-        query = f"SELECT {APPLICATION_COLUMNS} FROM application WHERE apikey = %s"
-        application = self._one(Application, query, [key])
+    def _application_by_key(self, digest: bytes) -> Application:
+        query = f"SELECT {APPLICATION_COLUMNS} FROM application WHERE apikey_hash = %s"
+        application = self._one(Application, query, [digest])
         if application is None:
             raise InvalidApiKeyError("unknown application API key")
         if not application.active:
@@ -236,23 +241,27 @@ class Accounts:
 
     def _set_application_active(self, application_id: int, active: bool) -> Application:
         application_id = check_id("application_id", application_id)
-        query = f"UPDATE application SET active = %s WHERE id = %s RETURNING {APPLICATION_COLUMNS}"
-        row = self._one(Application, query, [active, application_id])
+        query = f"""UPDATE application SET active = %s WHERE id = %s
+            RETURNING {APPLICATION_COLUMNS}, apikey_hash"""
+        with self._pools.connection("app", "accounts") as conn:
+            row = conn.cursor(row_factory=dict_row).execute(query, [active, application_id]).fetchone()
         if row is None:
             raise NotFoundError("application_id", f"no application {application_id}")
-        self.key_cache.applications.invalidate(row.apikey)
-        return row
+        self.key_cache.applications.invalidate(bytes(row.pop("apikey_hash")))
+        return Application(**row)
 
     def _insert_with_key(
-        self, query: str, values: dict[str, Any], row_type: type[R], key_constraint: str
-    ) -> R:
+        self, query: str, values: dict[str, Any], row_type: type[D], key_constraint: str
+    ) -> D:
+        """Insert with a fresh key's hash; return the row carrying the key (the only time it is shown)."""
         with self._pools.connection("app", "accounts") as conn:
             cur = conn.cursor(row_factory=class_row(row_type))
             for attempt in range(_KEY_ATTEMPTS):
+                key = new_apikey()
                 try:
-                    row = cur.execute(query, values).fetchone()
+                    row = cur.execute(query, {**values, "apikey_hash": apikey_hash(key)}).fetchone()
                     assert row is not None  # INSERT ... RETURNING gives one row
-                    return row
+                    return dataclasses.replace(row, apikey=key)
                 except pgerrors.UniqueViolation as exc:
                     if exc.diag.constraint_name != key_constraint or attempt + 1 == _KEY_ATTEMPTS:
                         raise _constraint_error(exc) from None
@@ -261,12 +270,18 @@ class Accounts:
         raise AssertionError("unreachable")
 
 
-def _check_key(what: str, apikey: object) -> str:
+def _check_key(what: str, apikey: object) -> bytes:
+    """The digest to look ``apikey`` up by. Anything but a well-formed string is refused here with
+    the same error as an unknown key; every well-formed wrong key, whatever it shares with a real
+    one, becomes an unrelated digest and takes the same path: one index probe that finds nothing."""
     if not isinstance(apikey, str):
         raise InvalidArgumentError("apikey", f"expected a string, got {type(apikey).__name__}")
     if not apikey or len(apikey) > MAX_APIKEY_LENGTH or "\x00" in apikey:
         raise InvalidApiKeyError(f"unknown {what}")
-    return apikey
+    try:
+        return apikey_hash(apikey)
+    except UnicodeEncodeError:  # a lone surrogate: no stored key can be it
+        raise InvalidApiKeyError(f"unknown {what}") from None
 
 
 def _check_email(email: object) -> str | None:

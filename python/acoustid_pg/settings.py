@@ -30,7 +30,7 @@ DEFAULT_NAMES: Final[Mapping[str, str]] = {
 # The extensions each logical database needs, in creation order (acoustid requires nothing;
 # acoustid_cube, which declares acoustid_simhash_cube for fingerprint_data, requires acoustid and cube).
 EXTENSIONS: Final[Mapping[str, tuple[str, ...]]] = {
-    "app": ("pgcrypto",),
+    "app": (),  # API keys are hashed by the driver: no pgcrypto
     "fingerprint": ("intarray", "cube", "acoustid", "acoustid_cube"),
     "ingest": (),
 }

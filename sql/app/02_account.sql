@@ -1,11 +1,12 @@
 -- Accounts (user API keys) and applications (client API keys) that may call the service,
 -- with the OpenID and Google identities accounts log in with.
 
--- Times are timestamptz where the seed says TIMESTAMP: they are instants.
+-- Times are timestamptz where the seed says TIMESTAMP: they are instants. API keys are kept
+-- only as their SHA-256 (the driver hashes them; the key itself never reaches the server).
 CREATE TABLE account (
     id serial PRIMARY KEY,
     name varchar(255) NOT NULL,
-    apikey varchar(40) NOT NULL UNIQUE,
+    apikey_hash bytea NOT NULL UNIQUE CHECK (octet_length(apikey_hash) = 32),
     mbuser varchar(64) UNIQUE,
     created timestamptz NOT NULL DEFAULT now(),
     lastlogin timestamptz,
@@ -16,14 +17,14 @@ CREATE TABLE account (
     is_admin boolean NOT NULL DEFAULT FALSE
 );
 
-COMMENT ON TABLE account IS 'users; apikey is the user key sent with submissions';
+COMMENT ON TABLE account IS 'users; apikey_hash is the SHA-256 of the user key sent with submissions';
 COMMENT ON COLUMN account.application_id IS 'the application the account registered with';
 
 CREATE TABLE application (
     id serial PRIMARY KEY,
     name varchar(255) NOT NULL,
     version varchar(255),
-    apikey varchar(40) NOT NULL UNIQUE,
+    apikey_hash bytea NOT NULL UNIQUE CHECK (octet_length(apikey_hash) = 32),
     created timestamptz NOT NULL DEFAULT now(),
     active boolean NOT NULL DEFAULT TRUE,
     account_id integer REFERENCES account (id) ON DELETE SET NULL,
@@ -32,7 +33,8 @@ CREATE TABLE application (
     rate_limit integer CHECK (rate_limit > 0)
 );
 
-COMMENT ON TABLE application IS 'API clients; apikey is the client key sent with every request';
+COMMENT ON TABLE application IS
+'API clients; apikey_hash is the SHA-256 of the client key sent with every request';
 COMMENT ON COLUMN application.rate_limit IS 'requests per second, if not the default';
 
 CREATE INDEX application_account_id_idx ON application (account_id);

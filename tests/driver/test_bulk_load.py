@@ -96,9 +96,11 @@ def test_everything_works_in_one_database(cluster: Cluster, schema_dbname: str) 
     name = schema_dbname
     with acoustid_pg.connect(server_conninfo(cluster), app=name, fingerprint=name, ingest=name) as client:
         with psycopg.connect(cluster.conninfo(name), autocommit=True) as conn:
-            account = scalar(conn, "INSERT INTO account (name, apikey) VALUES ('one', 'k1') RETURNING id")
+            account = scalar(
+                conn, "INSERT INTO account (name, apikey_hash) VALUES ('one', sha256('k1')) RETURNING id"
+            )
             application = scalar(
-                conn, "INSERT INTO application (name, apikey) VALUES ('one', 'k2') RETURNING id"
+                conn, "INSERT INTO application (name, apikey_hash) VALUES ('one', sha256('k2')) RETURNING id"
             )
         items = walk(random.Random(3))
         ids = client.submit(items, 90, mbids=[SHARED], account_id=account, application_id=application)

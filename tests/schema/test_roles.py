@@ -34,7 +34,7 @@ READER_MAY_NOT = [
     "INSERT INTO track DEFAULT VALUES",
     "UPDATE fingerprint SET length = 10",
     "DELETE FROM track_mbid",
-    "INSERT INTO account (name, apikey) VALUES ('a', 'b')",
+    "INSERT INTO account (name, apikey_hash) VALUES ('a', sha256('b'))",
     "UPDATE submission SET handled = TRUE",
     "SELECT * FROM fingerprint_source",  # provenance is not lookup data
     "SELECT * FROM source",
@@ -47,7 +47,7 @@ WRITER_MAY = [
     "INSERT INTO fingerprint_source (fingerprint_id, submission_id) VALUES (%(fingerprint)s, 1)",
     "UPDATE track SET new_id = %(track)s WHERE id = %(other_track)s",  # a merge, with its triggers
     "DELETE FROM fingerprint WHERE id = %(fingerprint)s",
-    "INSERT INTO account (name, apikey) VALUES ('a', 'b')",
+    "INSERT INTO account (name, apikey_hash) VALUES ('a', sha256('b'))",
     "INSERT INTO pending_submission (submission_id) VALUES (%(submission)s)",
     "UPDATE submission SET handled = TRUE, handled_at = now()",
     "SELECT * FROM fingerprint_changelog, source, fingerprint_source, submission",

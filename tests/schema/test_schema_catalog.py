@@ -28,12 +28,12 @@ def vc(n: int) -> str:
 COLUMNS: dict[str, dict[str, dict[str, str]]] = {
     "app": {
         "account": {
-            "id": INT, "name": vc(255), "apikey": vc(40), "mbuser": vc(64), "created": TSTZ,
+            "id": INT, "name": vc(255), "apikey_hash": "bytea", "mbuser": vc(64), "created": TSTZ,
             "lastlogin": TSTZ, "submission_count": INT, "application_id": INT,
             "application_version": vc(255), "created_from": "inet", "is_admin": "boolean",
         },
         "application": {
-            "id": INT, "name": vc(255), "version": vc(255), "apikey": vc(40), "created": TSTZ,
+            "id": INT, "name": vc(255), "version": vc(255), "apikey_hash": "bytea", "created": TSTZ,
             "active": "boolean", "account_id": INT, "email": vc(255), "website": vc(1000),
             "rate_limit": INT,
         },
@@ -113,8 +113,8 @@ COLUMNS: dict[str, dict[str, dict[str, str]]] = {
 
 # Every index the seed and the spec name, per database.
 INDEXES = {
-    "app": """account_pkey account_apikey_key account_mbuser_key application_pkey
-        application_apikey_key account_openid_pkey account_google_pkey stats_pkey stats_name_date_key
+    "app": """account_pkey account_apikey_hash_key account_mbuser_key application_pkey
+        application_apikey_hash_key account_openid_pkey account_google_pkey stats_pkey stats_name_date_key
         stats_lookups_pkey stats_lookups_hour_application_id_key stats_user_agents_pkey
         stats_user_agents_date_application_id_user_agent_ip_key stats_top_accounts_pkey
         stats_top_accounts_account_id_key""",
@@ -222,7 +222,7 @@ TRIGGERS = {
 }
 
 EXTENSIONS = {
-    "app": {"pgcrypto"},
+    "app": set(),  # API keys are hashed by the driver (no pgcrypto)
     "fingerprint": {"intarray", "cube", "acoustid", "acoustid_cube"},
     "ingest": set(),
 }

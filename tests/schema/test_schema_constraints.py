@@ -28,8 +28,10 @@ BASE_ROWS = {
     "source": "INSERT INTO source (application_id, account_id, version) VALUES (1, 1, 'v') RETURNING id",
     "provenance": "INSERT INTO fingerprint_source (fingerprint_id, submission_id)"
     " VALUES (%(fingerprint)s, 77) RETURNING id",
-    "account": "INSERT INTO account (name, apikey, mbuser) VALUES ('a', 'key1', 'mb1') RETURNING id",
-    "application": "INSERT INTO application (name, apikey) VALUES ('app', 'appkey1') RETURNING id",
+    "account": "INSERT INTO account (name, apikey_hash, mbuser)"
+    " VALUES ('a', sha256('key1'), 'mb1') RETURNING id",
+    "application": "INSERT INTO application (name, apikey_hash)"
+    " VALUES ('app', sha256('appkey1')) RETURNING id",
     "stats": "INSERT INTO stats (name, value, date) VALUES ('lookup.count', 1, '2025-01-01') RETURNING id",
     "top": "INSERT INTO stats_top_accounts (account_id, count) VALUES (%(account)s, 5) RETURNING id",
     "submission": "INSERT INTO submission (fingerprint, length) VALUES ('{1}', 10) RETURNING id",
@@ -71,11 +73,14 @@ BAD_ROWS = [
     ("INSERT INTO track_mbid (track_id, mbid) VALUES (-1, %(mbid)s)", FOREIGN_KEY),
     ("INSERT INTO fingerprint_changelog (fingerprint_id, op, query) VALUES (1, 'upsert', '{}')", CHECK),
     # app database
-    ("INSERT INTO account (name, apikey) VALUES ('b', 'key1')", UNIQUE),
-    ("INSERT INTO account (name, apikey, mbuser) VALUES ('b', 'key2', 'mb1')", UNIQUE),
+    ("INSERT INTO account (name, apikey_hash) VALUES ('b', sha256('key1'))", UNIQUE),
+    ("INSERT INTO account (name, apikey_hash, mbuser) VALUES ('b', sha256('key2'), 'mb1')", UNIQUE),
+    ("INSERT INTO account (name, apikey_hash) VALUES ('b', 'key2')", CHECK),  # not a SHA-256
+    ("INSERT INTO account (name, apikey_hash) VALUES ('b', NULL)", NOT_NULL),
     ("UPDATE account SET submission_count = -1", CHECK),
-    ("INSERT INTO application (name, apikey) VALUES ('b', 'appkey1')", UNIQUE),
-    ("INSERT INTO application (name, apikey, rate_limit) VALUES ('b', 'appkey2', 0)", CHECK),
+    ("INSERT INTO application (name, apikey_hash) VALUES ('b', sha256('appkey1'))", UNIQUE),
+    ("INSERT INTO application (name, apikey_hash, rate_limit) VALUES ('b', sha256('appkey2'), 0)", CHECK),
+    ("INSERT INTO application (name, apikey_hash) VALUES ('b', decode(md5('k'), 'hex'))", CHECK),
     ("INSERT INTO stats (name, value, date) VALUES ('lookup.count', 2, '2025-01-01')", UNIQUE),
     (
         "INSERT INTO stats_lookups (hour, application_id, count_hits) VALUES (now(), %(application)s, -1)",
@@ -169,9 +174,10 @@ def test_delete_rules(schema_conn: psycopg.Connection) -> None:
     for table in ("fingerprint", "fingerprint_source", "track_mbid", "track_mbid_source"):
         assert one(f"SELECT count(*) FROM {table}") == 0, table
 
-    account = one("INSERT INTO account (name, apikey) VALUES ('a', 'k') RETURNING id")
+    account = one("INSERT INTO account (name, apikey_hash) VALUES ('a', sha256('k')) RETURNING id")
     application = one(
-        "INSERT INTO application (name, apikey, account_id) VALUES ('a', 'k', %s) RETURNING id", account
+        "INSERT INTO application (name, apikey_hash, account_id) VALUES ('a', sha256('k'), %s) RETURNING id",
+        account,
     )
     conn.execute("INSERT INTO account_openid (openid, account_id) VALUES ('o', %s)", [account])
     conn.execute("INSERT INTO stats_top_accounts (account_id, count) VALUES (%s, 3)", [account])

@@ -36,12 +36,14 @@ class Submitter:
 def new_submitter(deployment: Deployment, *, active: bool = True) -> Submitter:
     app = deployment.app
     account = scalar(
-        app, "INSERT INTO account (name, apikey) VALUES ('tester', md5(random()::text)) RETURNING id"
+        app,
+        "INSERT INTO account (name, apikey_hash)"
+        " VALUES ('tester', sha256(random()::text::bytea)) RETURNING id",
     )
     application = scalar(
         app,
-        "INSERT INTO application (name, apikey, account_id, active)"
-        " VALUES ('tests', md5(random()::text), %s, %s) RETURNING id",
+        "INSERT INTO application (name, apikey_hash, account_id, active)"
+        " VALUES ('tests', sha256(random()::text::bytea), %s, %s) RETURNING id",
         [account, active],
     )
     return Submitter(account, application)
