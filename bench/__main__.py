@@ -6,15 +6,18 @@ import sys
 
 from acoustid_pg.cluster import Cluster
 
-from . import functions, ingest, lookup
+from . import functions, ingest, lookup, restore
 from .report import machine
 
-# lookup_1m is not in the default run: it loads a million fingerprints (see bench/lookup.py).
+# lookup_1m and restore_1m are not in the default run: they load a million fingerprints (see
+# bench/lookup.py); restore (PITR with pgBackRest) is not either, being an operations figure.
 BENCHMARKS = {
     "functions": functions.main,
     "lookup": lookup.main,
     "ingest": ingest.main,
     "lookup_1m": lookup.main_million,
+    "restore": restore.main,
+    "restore_1m": restore.main_million,
 }
 DEFAULT = ["functions", "lookup", "ingest"]
 SHARED_BUFFERS = "4GB"

@@ -17,6 +17,7 @@ from . import __version__
 from .commands import (
     UsageError,
     accounts,
+    backup,
     bench,
     bulk_import,
     demo,
@@ -44,6 +45,7 @@ COMMAND_GROUPS = (
     maintenance,
     accounts,
     server,
+    backup,
     bench,
 )
 PROG = "acoustid-pg"

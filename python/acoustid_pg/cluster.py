@@ -64,6 +64,11 @@ def _server_user() -> str | None:
     return SUPERUSER
 
 
+def server_user() -> str | None:
+    """The user servers run as (``postgres`` when we are root), or None for the current user."""
+    return _server_user()
+
+
 @dataclass
 class Cluster:
     """A PostgreSQL cluster in ``base_dir`` with its socket in the same place.
@@ -139,6 +144,11 @@ class Cluster:
         except OSError as exc:
             raise ClusterError(f"cannot run {args[0]}: {exc}") from exc
 
+    def run_as_server_user(self, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        """Run a program as the user the server runs as (``postgres`` when we are root), in
+        ``base_dir``: for tools that, like the server, refuse root (pgBackRest)."""
+        return self._run(args)
+
     def _prepare_base_dir(self) -> None:
         self.base_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.base_dir, 0o700)
@@ -207,9 +217,13 @@ class Cluster:
             )
         return self
 
-    def stop(self, mode: str = "fast") -> None:
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server and keep its data, even a temporary cluster's (a restore needs them)."""
         if self.initialized() and self.running():
             self._run([str(self._bindir / "pg_ctl"), "stop", "-w", "-m", mode, "-D", str(self.data_dir)])
+
+    def stop(self, mode: str = "fast") -> None:
+        self.halt(mode)
         if not self.persistent:
             shutil.rmtree(self.base_dir, ignore_errors=True)
 
