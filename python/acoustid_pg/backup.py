@@ -163,9 +163,10 @@ def configure(
         "archive_mode": "on",
         "archive_command": _archive_command(cluster),
         "archive_timeout": ARCHIVE_TIMEOUT,
-        "wal_level": "replica",
     }
     with psycopg.connect(cluster.conninfo(), autocommit=True) as conn:
+        if conn.execute("SHOW wal_level").fetchone() == ("minimal",):  # keep 'logical' if it is set
+            settings["wal_level"] = "replica"
         for name, value in settings.items():
             conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
         conn.execute("SELECT pg_reload_conf()")
@@ -262,10 +263,10 @@ def restore(
         pgbackrest(cluster, "check")
         report("stopping the server")
         cluster.halt()
-    options = ["--delta", "--target-action=promote"]
-    if target is not None:
+    options = ["--delta"]  # rewrite only the files that differ from the backup
+    if target is not None:  # without one, recovery replays the whole archive and then opens
         moment = target.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f+00")
-        options += ["--type=time", f"--target={moment}"]
+        options += ["--type=time", f"--target={moment}", "--target-action=promote"]
     report(f"restoring to {target.isoformat() if target else 'the end of the archive'}")
     try:
         pgbackrest(cluster, "restore", *options)

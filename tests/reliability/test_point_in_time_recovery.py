@@ -172,6 +172,15 @@ def test_restore_to_a_moment_before_a_mistake(embedded: Cluster) -> None:
     assert status == 0 and "(incr)" in output, output
     assert [b.kind for b in backup.inventory(embedded).backups] == ["full", "incr"]
 
+    # Without --to, a restore replays the whole archive: nothing written before it is lost.
+    with psycopg.connect(embedded.conninfo("acoustid_app"), autocommit=True) as conn:
+        conn.execute("INSERT INTO stats (name, value, date) VALUES ('before.latest.restore', 1, now())")
+    status, output = acoustid_pg("backup", "restore")
+    assert status == 0 and "restoring to the end of the archive" in output, output
+    with psycopg.connect(embedded.conninfo("acoustid_app"), autocommit=True) as conn:
+        assert conn.execute("SELECT value FROM stats WHERE name = 'before.latest.restore'").fetchone() == (1,)
+        conn.execute("INSERT INTO stats (name, value, date) VALUES ('after.latest.restore', 2, now())")
+
 
 def _a_stored_fingerprint(deployment: Deployment) -> tuple[list[int], int]:
     row = deployment.fp.execute(
