@@ -127,10 +127,14 @@ pg1-user={SUPERUSER}
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
-def pgbackrest(cluster: Cluster, command: str, *options: str) -> str:
-    """Run one pgBackRest command on this cluster's stanza, as the server's user; its output."""
+def _require_configured(cluster: Cluster) -> None:
     if not config_path(cluster).exists():
         raise BackupError("backups are not configured: run 'acoustid-pg backup configure' first")
+
+
+def pgbackrest(cluster: Cluster, command: str, *options: str) -> str:
+    """Run one pgBackRest command on this cluster's stanza, as the server's user; its output."""
+    _require_configured(cluster)
     args = [_tool(), f"--config={config_path(cluster)}", f"--stanza={STANZA}", *options, command]
     result = cluster.run_as_server_user(args)
     if result.returncode != 0:
@@ -156,7 +160,13 @@ def configure(
     if retention_full < 1:
         raise BackupError("retention must keep at least 1 full backup")
     repo = (repo or cluster.base_dir / "backup").absolute()
+    if any(ord(c) < 32 or ord(c) == 127 for c in str(repo)):  # it goes into a line of the config
+        raise BackupError("the repository path must not contain control characters (newlines, tabs)")
     _tool()
+    if not cluster.initialized():
+        raise BackupError(
+            f"no server in {cluster.base_dir}: create it first (acoustid-pg server start, init)"
+        )
     cluster.start()
     _write_config(cluster, repo, retention_full)
     settings = {
@@ -186,6 +196,7 @@ def run_backup(cluster: Cluster, kind: str = "full") -> Backup:
     """Take a backup while the server runs; the new backup."""
     if kind not in BACKUP_KINDS:
         raise BackupError(f"unknown backup type {kind!r}: expected one of {', '.join(BACKUP_KINDS)}")
+    _require_configured(cluster)
     cluster.start()
     pgbackrest(cluster, "backup", f"--type={kind}")
     backups = inventory(cluster).backups

@@ -84,6 +84,17 @@ def test_commands_refuse_before_configure(embedded: Cluster) -> None:
         assert status == 1 and "run 'acoustid-pg backup configure' first" in output, (args, output)
     status, output = acoustid_pg("backup", "restore", "--to", "yesterday-ish")
     assert status == 1 and "not a time: 'yesterday-ish'" in output
+    # A repository path is a line of pgBackRest's config: no line breaks into it.
+    status, output = acoustid_pg("backup", "configure", "--repo", "/tmp/x\n[global]\nrepo1-path=/")
+    assert status == 1 and "must not contain control characters" in output, output
+    assert not backup.config_path(embedded).exists()
+
+
+def test_configure_refuses_a_server_that_does_not_exist(tmp_path: Path) -> None:
+    nowhere = Cluster(base_dir=tmp_path / "none", persistent=True)
+    with pytest.raises(backup.BackupError, match="no server in"):
+        backup.configure(nowhere, report=lambda _: None)
+    assert not nowhere.base_dir.exists()
 
 
 def test_restore_to_a_moment_before_a_mistake(embedded: Cluster) -> None:
