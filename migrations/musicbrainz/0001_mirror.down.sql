@@ -1,0 +1,4 @@
+-- Drops the mirror; the roles stay, because the other acoustid databases use them.
+
+DROP SCHEMA musicbrainz_import CASCADE;
+DROP SCHEMA musicbrainz CASCADE;
