@@ -6,7 +6,7 @@ import sys
 
 from acoustid_pg.cluster import Cluster
 
-from . import functions, ingest, lookup
+from . import functions, ingest, lookup, musicbrainz
 from .report import machine
 
 # lookup_1m is not in the default run: it loads a million fingerprints (see bench/lookup.py).
@@ -15,8 +15,9 @@ BENCHMARKS = {
     "lookup": lookup.main,
     "ingest": ingest.main,
     "lookup_1m": lookup.main_million,
+    "musicbrainz": musicbrainz.main,
 }
-DEFAULT = ["functions", "lookup", "ingest"]
+DEFAULT = ["functions", "lookup", "ingest", "musicbrainz"]
 SHARED_BUFFERS = "4GB"
 
 
