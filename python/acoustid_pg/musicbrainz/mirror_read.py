@@ -194,8 +194,8 @@ def _read_releases(
     ids = list(ids)
     if not ids:
         return
-    for row in conn.execute(_RELEASES, [ids]):
-        release = Release(*row[:5], medium_count=int(row[5]), track_count=int(row[6]))
+    for rid, gid, title, credit, group, medium_count, track_count in conn.execute(_RELEASES, [ids]):
+        release = Release(rid, gid, title, credit, group, int(medium_count), int(track_count))
         data.releases[release.id] = release
         credits.add(release.artist_credit)
     for release_id, code, year, month, day in conn.execute(_EVENTS, {"ids": ids}):
