@@ -1,4 +1,5 @@
-"""The MusicBrainz mirror: import rows/s of a generated dump of a million recordings.
+"""The MusicBrainz mirror: import rows/s of a generated dump of a million recordings, and
+the cost each ``meta`` level adds to a lookup (ten results with three MBIDs each).
 
 The dump is written in MusicBrainz's real format (``mbdump.tar.bz2``, COPY text files in
 CreateTables order) with roughly MusicBrainz's proportions: per recording 1.5 tracks,
@@ -19,12 +20,23 @@ from typing import Any
 import psycopg
 
 from acoustid_pg.cluster import Cluster
+from acoustid_pg.lookup import Mbid
+from acoustid_pg.musicbrainz import mirror_read
 from acoustid_pg.musicbrainz.dump_writer import DumpWriter, full_row
 from acoustid_pg.musicbrainz.mirror_import import TableProgress, import_dump
+from acoustid_pg.musicbrainz.shapes import needs, parse_meta, result_metadata
 
 from .report import print_table
 
 RECORDINGS = 1_000_000
+LOOKUPS = 300
+RESULTS, MBIDS_PER_RESULT = 10, 3
+META_LEVELS = (
+    "recordings",
+    "recordings releases",
+    "recordings releasegroups releases tracks compress sources",
+    "m2",
+)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "musicbrainz"
 _KINDS = {
     "artist": 1,
@@ -257,6 +269,7 @@ def run(cluster: Cluster, recordings: int) -> None:
             result = import_dump(conn, path, progress=timing)
             total = time.perf_counter() - started
             size = _size(conn)
+            meta_rows = meta_costs(conn, recordings)
         archive = path.stat().st_size
     rows = sum(result.rows.values())
     table_rows = [
@@ -278,6 +291,36 @@ def run(cluster: Cluster, recordings: int) -> None:
         ],
     )
     print(f"mirror size on disk: {_mb(size)}")
+    print_table(
+        f"Added cost of meta per lookup ({RESULTS} results x {MBIDS_PER_RESULT} MBIDs, {LOOKUPS} lookups, "
+        "mirror read + JSON shaping)",
+        ["meta", "p50 ms", "p99 ms"],
+        meta_rows,
+    )
+
+
+def meta_costs(conn: psycopg.Connection[Any], recordings: int, seed: int = 3) -> list[list[str]]:
+    rng = random.Random(seed)
+    requests = [
+        [[Mbid(uuid.UUID(mbid("recording", rng.randint(1, recordings))), 1) for _ in range(MBIDS_PER_RESULT)]
+         for _ in range(RESULTS)]
+        for _ in range(LOOKUPS)
+    ]  # fmt: skip
+    rows = []
+    for meta in META_LEVELS:
+        levels = parse_meta(meta)
+        releases, groups, isrcs = needs(levels)
+        times = []
+        for results in requests:
+            started = time.perf_counter()
+            wanted = {link.mbid for links in results for link in links}
+            data = mirror_read.read(conn, wanted, releases=releases, release_groups=groups, isrcs=isrcs)
+            for links in results:
+                result_metadata(levels, links, (), data)
+            times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        rows.append([meta, f"{times[len(times) // 2]:.2f}", f"{times[int(len(times) * 0.99)]:.2f}"])
+    return rows
 
 
 def _size(conn: psycopg.Connection[Any]) -> int:

@@ -140,6 +140,8 @@ def _load_table(
         rows += 0 if ends_with_newline else 1
         _fit_layout(conn, table.name, layout)
         _copy_indexes_and_grants(conn, table.name)
+        # Fresh statistics, or the planner guesses and lookups scan whole tables after a swap.
+        conn.execute(sql.SQL("ANALYZE {}").format(target))
         _record(conn, header, table.name, rows)
     progress(TableProgress(table.name, done, table.size, rows, finished=True))
     return rows
