@@ -13,8 +13,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from acoustid_pg.accounts import ApiKeyCaches
 from acoustid_pg.api import AcoustID
 from acoustid_pg.cluster import Cluster
-
-DATABASES = ("app", "fingerprint", "ingest")
+from acoustid_pg.settings import DATABASES
 
 # Rows the migrations seed: a reset keeps them.
 SEEDED_TABLES = ("format", "foreignid_vendor")
@@ -78,7 +77,7 @@ class Deployment:
             self.ingest.execute(f"ALTER TABLE submission DETACH PARTITION {partition}")
             self.ingest.execute(f"DROP TABLE {partition}")
         self.fp.execute("REFRESH MATERIALIZED VIEW track_stats")
-        self.client.api_key_cache = ApiKeyCaches()
+        self.client.accounts.key_cache = ApiKeyCaches()
 
     def close(self) -> None:
         for conn in self._connections.values():
