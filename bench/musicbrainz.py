@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 
+from acoustid_pg import migrate
 from acoustid_pg.cluster import Cluster
 from acoustid_pg.lookup import Mbid
 from acoustid_pg.musicbrainz import mirror_read
@@ -37,7 +38,6 @@ META_LEVELS = (
     "recordings releasegroups releases tracks compress sources",
     "m2",
 )
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "musicbrainz"
 _KINDS = {
     "artist": 1,
     "credit": 2,
@@ -238,9 +238,7 @@ def mirror_database(cluster: Cluster, name: str) -> str:
         conn.execute(f"DROP DATABASE IF EXISTS {name}")
         conn.execute(f"CREATE DATABASE {name}")
     with psycopg.connect(cluster.conninfo(name), autocommit=True) as conn:
-        for path in sorted(MIGRATIONS.glob("*.up.sql")):
-            with conn.transaction():
-                conn.execute(path.read_bytes())
+        migrate.upgrade(conn, "musicbrainz")
     return name
 
 

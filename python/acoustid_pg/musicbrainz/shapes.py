@@ -103,9 +103,8 @@ def needs(levels: frozenset[str]) -> tuple[bool, bool, bool]:
 
 
 def wants_mirror(levels: frozenset[str]) -> bool:
-    return bool(
-        levels & {"m2", "recordings", "isrcs", "releasegroups", "releasegroupids", "releases", "releaseids"}
-    )
+    """Whether ``levels`` read the mirror (even ids do: a merged MBID answers as its target)."""
+    return bool(levels - {"compress", "usermeta", "sources", "tracks"})
 
 
 def result_metadata(

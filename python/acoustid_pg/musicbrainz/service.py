@@ -1,0 +1,91 @@
+"""``db.musicbrainz``: MusicBrainz metadata for lookup results, and the mirror's import.
+
+``metadata(results, meta)`` is what a lookup with ``meta`` levels adds: for each result
+(anything with ``mbids`` and ``meta``, such as ``acoustid_pg.lookup.Match``), the keys of
+the AcoustID web service's answer (``recordings``, ``releasegroups`` or ``releases``; see
+``acoustid_pg.musicbrainz.shapes``). The MBIDs of all results are read from the mirror
+together, in one pass, from the ``acoustid_musicbrainz`` database or from an existing
+MusicBrainz database (``Settings.musicbrainz_dsn``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..errors import SettingsError
+from ..pools import Pools
+from ..settings import MUSICBRAINZ
+from . import mirror_read, shapes
+from .mirror_import import ImportResult, Progress, import_dump
+from .shapes import MbidLink, UserMeta
+
+
+class TrackLinks(Protocol):
+    """A result to describe: its track's MBIDs and submitted metadata (a lookup.Match)."""
+
+    @property
+    def mbids(self) -> Sequence[MbidLink]: ...
+
+    @property
+    def meta(self) -> Sequence[UserMeta]: ...
+
+
+def _no_progress(progress: Any) -> None:
+    """The default import progress callback: none."""
+
+
+class MusicBrainz:
+    """Metadata from the MusicBrainz mirror; ``reads`` counts the mirror reads made (for tests)."""
+
+    def __init__(self, pools: Pools) -> None:
+        self._pools = pools
+        self.reads = 0
+
+    def metadata(
+        self, results: Sequence[TrackLinks], meta: str | Iterable[str] | None
+    ) -> list[dict[str, Any]]:
+        """Per result, the metadata keys that ``meta`` asks for ({} for none).
+
+        ``meta`` is a set of level names, or the web service's string ("recordings releases",
+        "1", "2"); unknown names raise InvalidArgumentError.
+        """
+        levels = shapes.parse_meta(meta)
+        if not levels:
+            return [{} for _ in results]
+        data = self.read({link.mbid for result in results for link in result.mbids}, levels)
+        return [shapes.result_metadata(levels, result.mbids, result.meta, data) for result in results]
+
+    def read(self, mbids: Iterable[uuid.UUID], levels: frozenset[str]) -> mirror_read.MirrorData:
+        """What the mirror holds about ``mbids`` for ``levels`` (nothing read when none needs it)."""
+        wanted = set(mbids)
+        if not wanted or not shapes.wants_mirror(levels):
+            return mirror_read.MirrorData()
+        releases, groups, isrcs = shapes.needs(levels)
+        self.reads += 1
+        with self._pools.connection(MUSICBRAINZ, "MusicBrainz metadata", read_only=True) as conn:
+            return mirror_read.read(conn, wanted, releases=releases, release_groups=groups, isrcs=isrcs)
+
+    def import_dump(self, path: Path, *, progress: Progress = _no_progress) -> ImportResult:
+        """Load a MusicBrainz data dump into the mirror (see acoustid_pg.musicbrainz.mirror_import)."""
+        if self._pools.settings.external_musicbrainz:
+            raise SettingsError(
+                "the MusicBrainz database is an existing one (--musicbrainz-dsn), read only: "
+                "import into the acoustid_musicbrainz mirror instead"
+            )
+        with self._pools.connection(MUSICBRAINZ, "MusicBrainz import") as conn:
+            return import_dump(conn, path, progress=progress)
+
+    def mirror_dump(self) -> dict[str, Any] | None:
+        """Which dump the mirror was loaded from (None before the first import)."""
+        with self._pools.connection(MUSICBRAINZ, "MusicBrainz status", read_only=True) as conn:
+            row = conn.execute(
+                """SELECT schema_sequence, replication_sequence, dump_timestamp, source, imported_at
+                FROM musicbrainz.mirror_dump"""
+            ).fetchone()
+        if row is None:
+            return None
+        keys = ("schema_sequence", "replication_sequence", "dump_timestamp", "source", "imported_at")
+        return dict(zip(keys, row))
