@@ -8,8 +8,10 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..musicbrainz.mirror_import import TableProgress
-from . import client_from_args, connection_options
+from ..musicbrainz import service
+from ..musicbrainz.mirror_import import TableProgress, import_dump
+from ..settings import MUSICBRAINZ
+from . import connection_options, settings_from_args
 
 # Without a terminal, at most one progress line per table every this many seconds.
 LOG_INTERVAL = 5.0
@@ -81,8 +83,11 @@ class TableProgressBar:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    with client_from_args(args) as client:
-        result = client.musicbrainz.import_dump(args.path, progress=TableProgressBar(args.quiet))
+    # Only the mirror: the other databases need not exist (or be reachable) for an import.
+    settings = settings_from_args(args)
+    service.check_importable(settings)
+    with settings.connect(MUSICBRAINZ) as conn:
+        result = import_dump(conn, args.path, progress=TableProgressBar(args.quiet))
     header = result.header
     total = sum(result.rows.values())
     print(
@@ -93,8 +98,8 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    with client_from_args(args) as client:
-        dump = client.musicbrainz.mirror_dump()
+    with settings_from_args(args).connect(MUSICBRAINZ) as conn:
+        dump = service.mirror_dump(conn)
     if dump is None:
         print("the MusicBrainz mirror is empty: load a dump with `acoustid-pg musicbrainz import PATH`")
         return 0

@@ -15,9 +15,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+import psycopg
+
 from ..errors import SettingsError
 from ..pools import Pools
-from ..settings import MUSICBRAINZ
+from ..settings import MUSICBRAINZ, Settings
 from . import mirror_read, shapes
 from .mirror_import import ImportResult, Progress, import_dump
 from .shapes import MbidLink, UserMeta
@@ -70,22 +72,31 @@ class MusicBrainz:
 
     def import_dump(self, path: Path, *, progress: Progress = _no_progress) -> ImportResult:
         """Load a MusicBrainz data dump into the mirror (see acoustid_pg.musicbrainz.mirror_import)."""
-        if self._pools.settings.external_musicbrainz:
-            raise SettingsError(
-                "the MusicBrainz database is an existing one (--musicbrainz-dsn), read only: "
-                "import into the acoustid_musicbrainz mirror instead"
-            )
+        check_importable(self._pools.settings)
         with self._pools.connection(MUSICBRAINZ, "MusicBrainz import") as conn:
             return import_dump(conn, path, progress=progress)
 
     def mirror_dump(self) -> dict[str, Any] | None:
         """Which dump the mirror was loaded from (None before the first import)."""
         with self._pools.connection(MUSICBRAINZ, "MusicBrainz status", read_only=True) as conn:
-            row = conn.execute(
-                """SELECT schema_sequence, replication_sequence, dump_timestamp, source, imported_at
-                FROM musicbrainz.mirror_dump"""
-            ).fetchone()
-        if row is None:
-            return None
-        keys = ("schema_sequence", "replication_sequence", "dump_timestamp", "source", "imported_at")
-        return dict(zip(keys, row))
+            return mirror_dump(conn)
+
+
+def check_importable(settings: Settings) -> None:
+    if settings.external_musicbrainz:
+        raise SettingsError(
+            "the MusicBrainz database is an existing one (--musicbrainz-dsn), read only: "
+            "import into the acoustid_musicbrainz mirror instead"
+        )
+
+
+def mirror_dump(conn: psycopg.Connection[Any]) -> dict[str, Any] | None:
+    """Which dump the mirror on ``conn`` was loaded from (None before the first import)."""
+    row = conn.execute(
+        """SELECT schema_sequence, replication_sequence, dump_timestamp, source, imported_at
+        FROM musicbrainz.mirror_dump"""
+    ).fetchone()
+    if row is None:
+        return None
+    keys = ("schema_sequence", "replication_sequence", "dump_timestamp", "source", "imported_at")
+    return dict(zip(keys, row))
