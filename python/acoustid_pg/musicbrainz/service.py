@@ -5,7 +5,9 @@
 the AcoustID web service's answer (``recordings``, ``releasegroups`` or ``releases``; see
 ``acoustid_pg.musicbrainz.shapes``). The MBIDs of all results are read from the mirror
 together, in one pass, from the ``acoustid_musicbrainz`` database or from an existing
-MusicBrainz database (``Settings.musicbrainz_dsn``).
+MusicBrainz database (``Settings.musicbrainz_dsn``). With ``unknown_mbids`` (a Redis
+cache, ``UnknownMbidCache``), MBIDs the mirror lacked within the last hour are not looked
+for again.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ..settings import MUSICBRAINZ, Settings
 from . import mirror_read, shapes
 from .mirror_import import ImportResult, Progress, import_dump
 from .shapes import MbidLink, UserMeta
+from .unknown_mbids import UnknownMbidCache
 
 
 class TrackLinks(Protocol):
@@ -40,10 +43,11 @@ def _no_progress(progress: Any) -> None:
 
 
 class MusicBrainz:
-    """Metadata from the MusicBrainz mirror; ``reads`` counts the mirror reads made (for tests)."""
+    """Metadata from the MusicBrainz mirror; ``reads`` counts the mirror reads made."""
 
-    def __init__(self, pools: Pools) -> None:
+    def __init__(self, pools: Pools, unknown_mbids: UnknownMbidCache | None = None) -> None:
         self._pools = pools
+        self.unknown_mbids = unknown_mbids
         self.reads = 0
 
     def metadata(
@@ -65,10 +69,18 @@ class MusicBrainz:
         wanted = set(mbids)
         if not wanted or not shapes.wants_mirror(levels):
             return mirror_read.MirrorData()
+        cache = self.unknown_mbids
+        if cache is not None:
+            wanted -= cache.missing(wanted)
+            if not wanted:
+                return mirror_read.MirrorData()
         releases, groups, isrcs = shapes.needs(levels)
         self.reads += 1
         with self._pools.connection(MUSICBRAINZ, "MusicBrainz metadata", read_only=True) as conn:
-            return mirror_read.read(conn, wanted, releases=releases, release_groups=groups, isrcs=isrcs)
+            data = mirror_read.read(conn, wanted, releases=releases, release_groups=groups, isrcs=isrcs)
+        if cache is not None:
+            cache.remember(wanted - data.recordings.keys())
+        return data
 
     def import_dump(self, path: Path, *, progress: Progress = _no_progress) -> ImportResult:
         """Load a MusicBrainz data dump into the mirror (see acoustid_pg.musicbrainz.mirror_import)."""
