@@ -1,7 +1,8 @@
--- The MusicBrainz mirror: the tables a lookup's metadata reads, in schema musicbrainz.
--- Each table has MusicBrainz's columns in the order of admin/sql/CreateTables.sql (schema
--- sequence 31), so a file of the public data dump loads with a plain COPY, and a real
--- MusicBrainz database (musicbrainz-docker, for example) can stand in for this one.
+-- The MusicBrainz mirror: the tables a lookup's metadata reads, in schema musicbrainz, each
+-- with MusicBrainz's columns in the order of admin/sql/CreateTables.sql (schema sequence 31).
+
+-- So a file of the public data dump loads with a plain COPY, and a real MusicBrainz database
+-- (musicbrainz-docker, for example) can stand in for this one.
 -- Kept from MusicBrainz: types, NOT NULL, primary keys. Left out: foreign keys and CHECKs
 -- (MusicBrainz enforced them before exporting; the mirror takes what the dump holds), and
 -- every column default (rows only ever come from dumps).
@@ -257,6 +258,16 @@ CREATE TABLE musicbrainz.mirror_dump (
 );
 
 COMMENT ON TABLE musicbrainz.mirror_dump IS 'the MusicBrainz data dump the mirror was last loaded from';
+
+-- Not a MusicBrainz table: MBIDs linked to tracks that MusicBrainz does not have, and the
+-- mirror's data time when the merge-following job first found each missing (it disables a
+-- link once the mirror has moved on a week without the MBID appearing).
+CREATE TABLE musicbrainz.unknown_mbid (
+    mbid uuid PRIMARY KEY,
+    first_missing timestamptz NOT NULL
+);
+
+COMMENT ON TABLE musicbrainz.unknown_mbid IS 'MBIDs of track links that the mirror lacks, since when';
 
 -- acoustid_admin owns the mirror, so its members can run an import (which swaps tables).
 DO $$

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 from ..musicbrainz import service
 from ..musicbrainz.mirror_import import TableProgress, import_dump
 from ..settings import MUSICBRAINZ
-from . import connection_options, settings_from_args
+from . import UsageError, client_from_args, connection_options, settings_from_args
 
 # Without a terminal, at most one progress line per table every this many seconds.
 LOG_INTERVAL = 5.0
@@ -42,6 +43,19 @@ def register(subparsers: Any) -> None:
         "status", parents=[connection_options()], help="which MusicBrainz dump the mirror holds"
     )
     status.set_defaults(run=run_status)
+    follow = actions.add_parser(
+        "follow-merges",
+        parents=[connection_options()],
+        help="move track links of MBIDs MusicBrainz merged; disable MBIDs it has not known for a week",
+        description="For every MBID linked to a track: when MusicBrainz redirects it to another "
+        "recording, move its links there (counts added, changes recorded in track_mbid_change); "
+        "when the mirror lacks it for --unknown-days days of mirror updates, disable its links "
+        "with a note. Run it after each mirror update.",
+    )
+    follow.add_argument(
+        "--unknown-days", type=float, default=7.0, help="days of mirror data before disabling (7)"
+    )
+    follow.set_defaults(run=run_follow_merges)
 
 
 class TableProgressBar:
@@ -93,6 +107,19 @@ def run_import(args: argparse.Namespace) -> int:
     print(
         f"{args.path}: MusicBrainz dump of {header.timestamp} (schema sequence {header.schema_sequence}, "
         f"replication sequence {header.replication_sequence}): {total:,} rows in {len(result.rows)} tables"
+    )
+    return 0
+
+
+def run_follow_merges(args: argparse.Namespace) -> int:
+    if args.unknown_days < 0:
+        raise UsageError("--unknown-days must be 0 or more")
+    with client_from_args(args) as client:
+        window = timedelta(days=args.unknown_days)
+        summary = client.musicbrainz.follow_merges(unknown_after=window, report=print)
+    print(
+        f"{summary.checked:,} MBIDs checked: {summary.moved:,} links moved, {summary.merged:,} merged, "
+        f"{summary.newly_unknown:,} newly unknown, {summary.disabled:,} links disabled"
     )
     return 0
 

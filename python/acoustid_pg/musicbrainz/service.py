@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,7 +23,7 @@ import psycopg
 from ..errors import SettingsError
 from ..pools import Pools
 from ..settings import MUSICBRAINZ, Settings
-from . import mirror_read, shapes
+from . import merges, mirror_read, shapes
 from .mirror_import import ImportResult, Progress, import_dump
 from .shapes import MbidLink, UserMeta
 from .unknown_mbids import UnknownMbidCache
@@ -87,6 +88,20 @@ class MusicBrainz:
         check_importable(self._pools.settings)
         with self._pools.connection(MUSICBRAINZ, "MusicBrainz import") as conn:
             return import_dump(conn, path, progress=progress)
+
+    def follow_merges(
+        self, *, unknown_after: timedelta = merges.UNKNOWN_AFTER, report: merges.Report = _no_progress
+    ) -> merges.MergeSummary:
+        """Move track links of MBIDs MusicBrainz merged away; disable MBIDs unknown for too long
+        (see acoustid_pg.musicbrainz.merges). With an existing MusicBrainz database (read only),
+        only redirects are followed."""
+        track_unknown = not self._pools.settings.external_musicbrainz
+        operation = "follow MusicBrainz merges"
+        fp_connection = self._pools.connection("fingerprint", operation)
+        with fp_connection as fp, self._pools.connection(MUSICBRAINZ, operation) as mb:
+            return merges.follow_merges(
+                fp, mb, unknown_after=unknown_after, track_unknown=track_unknown, report=report
+            )
 
     def mirror_dump(self) -> dict[str, Any] | None:
         """Which dump the mirror was loaded from (None before the first import)."""
