@@ -9,7 +9,7 @@ through ``recording_gid_redirect`` to the recording they now belong to.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,17 +89,23 @@ class MirrorData:
         return self.artists.get(artist_credit, [])
 
 
-_RECORDINGS = """
-SELECT q.gid, r.id, r.gid, r.name, r.length, r.artist_credit
+# An artist credit as JSON, read in the same statement as the row that names it.
+_CREDIT = """(SELECT json_agg(json_build_object('id', a.gid, 'name', acn.name, 'joinphrase', acn.join_phrase)
+        ORDER BY acn.position)
+    FROM musicbrainz.artist_credit_name AS acn JOIN musicbrainz.artist AS a ON a.id = acn.artist
+    WHERE acn.artist_credit = {credit})"""
+
+_RECORDINGS = f"""
+SELECT q.gid, r.id, r.gid, r.name, r.length, r.artist_credit, {_CREDIT.format(credit="r.artist_credit")}
 FROM unnest(%s::uuid[]) AS q (gid)
 JOIN musicbrainz.recording AS r ON r.id = coalesce(
     (SELECT own.id FROM musicbrainz.recording AS own WHERE own.gid = q.gid),
     (SELECT rd.new_id FROM musicbrainz.recording_gid_redirect AS rd WHERE rd.gid = q.gid))
 """
 
-_TRACKS = """
+_TRACKS = f"""
 SELECT t.recording, t.gid, t.position, t.name, t.artist_credit, t.length,
-    m.position, m.track_count, m.name, mf.name, m.release
+    m.position, m.track_count, m.name, mf.name, m.release, {_CREDIT.format(credit="t.artist_credit")}
 FROM musicbrainz.track AS t
 JOIN musicbrainz.medium AS m ON m.id = t.medium
 LEFT JOIN musicbrainz.medium_format AS mf ON mf.id = m.format
@@ -107,48 +113,47 @@ WHERE t.recording = ANY(%s)
 ORDER BY t.recording, m.release, m.position, t.position
 """
 
-_RELEASES = """
+# Release events are both halves of MusicBrainz's release_event view, the earliest first.
+# Set-based (one probe per release of each index, a single hash of the country codes)
+# rather than subqueries per release.
+_RELEASES = f"""
+WITH media AS (
+    SELECT m.release, count(*) AS medium_count, coalesce(sum(m.track_count), 0) AS track_count
+    FROM musicbrainz.medium AS m WHERE m.release = ANY(%(ids)s) GROUP BY m.release
+),
+events AS (
+    SELECT e.release, json_agg(json_build_array(e.code, e.date_year, e.date_month, e.date_day)
+        ORDER BY e.date_year NULLS LAST, e.date_month NULLS LAST, e.date_day NULLS LAST,
+            e.code NULLS LAST) AS events
+    FROM (
+        SELECT rc.release, iso.code, rc.date_year, rc.date_month, rc.date_day
+        FROM musicbrainz.release_country AS rc
+        LEFT JOIN musicbrainz.iso_3166_1 AS iso ON iso.area = rc.country
+        WHERE rc.release = ANY(%(ids)s)
+        UNION ALL
+        SELECT ruc.release, NULL, ruc.date_year, ruc.date_month, ruc.date_day
+        FROM musicbrainz.release_unknown_country AS ruc WHERE ruc.release = ANY(%(ids)s)
+    ) AS e
+    GROUP BY e.release
+)
 SELECT r.id, r.gid, r.name, r.artist_credit, r.release_group,
-    (SELECT count(*) FROM musicbrainz.medium AS m WHERE m.release = r.id),
-    (SELECT coalesce(sum(m.track_count), 0) FROM musicbrainz.medium AS m WHERE m.release = r.id)
+    coalesce(media.medium_count, 0), coalesce(media.track_count, 0), events.events,
+    {_CREDIT.format(credit="r.artist_credit")}
 FROM musicbrainz.release AS r
-WHERE r.id = ANY(%s)
+LEFT JOIN media ON media.release = r.id
+LEFT JOIN events ON events.release = r.id
+WHERE r.id = ANY(%(ids)s)
 """
 
-# Both halves of MusicBrainz's release_event view; the earliest event first.
-_EVENTS = """
-SELECT e.release, e.code, e.date_year, e.date_month, e.date_day
-FROM (
-    SELECT rc.release, iso.code, rc.date_year, rc.date_month, rc.date_day
-    FROM musicbrainz.release_country AS rc
-    LEFT JOIN LATERAL (
-        SELECT i.code FROM musicbrainz.iso_3166_1 AS i WHERE i.area = rc.country ORDER BY i.code LIMIT 1
-    ) AS iso ON TRUE
-    WHERE rc.release = ANY(%(ids)s)
-    UNION ALL
-    SELECT ruc.release, NULL, ruc.date_year, ruc.date_month, ruc.date_day
-    FROM musicbrainz.release_unknown_country AS ruc
-    WHERE ruc.release = ANY(%(ids)s)
-) AS e
-ORDER BY e.release, e.date_year NULLS LAST, e.date_month NULLS LAST, e.date_day NULLS LAST, e.code NULLS LAST
-"""
-
-_RELEASE_GROUPS = """
+_RELEASE_GROUPS = f"""
 SELECT rg.id, rg.gid, rg.name, rg.artist_credit, pt.name,
     array(SELECT st.name FROM musicbrainz.release_group_secondary_type_join AS j
         JOIN musicbrainz.release_group_secondary_type AS st ON st.id = j.secondary_type
-        WHERE j.release_group = rg.id ORDER BY st.child_order, st.name)
+        WHERE j.release_group = rg.id ORDER BY st.child_order, st.name),
+    {_CREDIT.format(credit="rg.artist_credit")}
 FROM musicbrainz.release_group AS rg
 LEFT JOIN musicbrainz.release_group_primary_type AS pt ON pt.id = rg.type
 WHERE rg.id = ANY(%s)
-"""
-
-_ARTISTS = """
-SELECT acn.artist_credit, a.gid, acn.name, acn.join_phrase
-FROM musicbrainz.artist_credit_name AS acn
-JOIN musicbrainz.artist AS a ON a.id = acn.artist
-WHERE acn.artist_credit = ANY(%s)
-ORDER BY acn.artist_credit, acn.position
 """
 
 _ISRCS = "SELECT recording, isrc FROM musicbrainz.isrc WHERE recording = ANY(%s) ORDER BY isrc"
@@ -162,62 +167,62 @@ def read(
     release_groups: bool = False,
     isrcs: bool = False,
 ) -> MirrorData:
-    """The mirror's rows for ``mbids``: recordings always, the rest when asked."""
+    """The mirror's rows for ``mbids``: recordings always, the rest when asked.
+
+    One statement per level (recordings, tracks, releases with their events, release
+    groups, ISRCs), each carrying the artist credits it names.
+    """
     data = MirrorData()
     if not mbids:
         return data
     by_id: dict[int, Recording] = {}
-    for requested, rid, gid, title, length, credit in conn.execute(_RECORDINGS, [list(mbids)]):
+    for requested, rid, gid, title, length, credit, artists in conn.execute(_RECORDINGS, [list(mbids)]):
         recording = by_id.setdefault(rid, Recording(rid, gid, title, length, credit))
         data.recordings[requested] = recording
+        _credit(data, credit, artists)
     if not by_id:
         return data
-    credits = {r.artist_credit for r in by_id.values()}
     if isrcs:
         for rid, code in conn.execute(_ISRCS, [list(by_id)]):
             by_id[rid].isrcs.append(code.strip())
     if releases or release_groups:
-        for row in conn.execute(_TRACKS, [list(by_id)]):
+        for *row, artists in conn.execute(_TRACKS, [list(by_id)]):
             track = TrackRow(*row)
             data.tracks.setdefault(track.recording, []).append(track)
-            credits.add(track.artist_credit)
-        _read_releases(conn, data, {t.release for rows in data.tracks.values() for t in rows}, credits)
+            _credit(data, track.artist_credit, artists)
+        _read_releases(conn, data, {t.release for rows in data.tracks.values() for t in rows})
         if release_groups:
-            _read_release_groups(conn, data, {r.release_group for r in data.releases.values()}, credits)
-    _read_artists(conn, data, credits)
+            _read_release_groups(conn, data, {r.release_group for r in data.releases.values()})
     return data
 
 
-def _read_releases(
-    conn: psycopg.Connection[Any], data: MirrorData, ids: Iterable[int], credits: set[int]
-) -> None:
-    ids = list(ids)
+def _credit(data: MirrorData, credit: int, artists: list[dict[str, str]] | None) -> None:
+    """Shape an artist credit once: ``joinphrase`` only where there is one, as AcoustID does."""
+    if credit in data.artists:
+        return
+    shaped = []
+    for artist in artists or ():
+        item = {"id": str(artist["id"]), "name": artist["name"]}
+        if artist["joinphrase"]:
+            item["joinphrase"] = artist["joinphrase"]
+        shaped.append(item)
+    data.artists[credit] = shaped
+
+
+def _read_releases(conn: psycopg.Connection[Any], data: MirrorData, ids: set[int]) -> None:
     if not ids:
         return
-    for rid, gid, title, credit, group, medium_count, track_count in conn.execute(_RELEASES, [ids]):
-        release = Release(rid, gid, title, credit, group, int(medium_count), int(track_count))
+    rows = conn.execute(_RELEASES, {"ids": list(ids)})
+    for rid, gid, title, credit, group, mediums, tracks, events, artists in rows:
+        release = Release(rid, gid, title, credit, group, int(mediums), int(tracks))
+        release.events = [ReleaseEvent(*event) for event in events or ()]
         data.releases[release.id] = release
-        credits.add(release.artist_credit)
-    for release_id, code, year, month, day in conn.execute(_EVENTS, {"ids": ids}):
-        data.releases[release_id].events.append(ReleaseEvent(code, year, month, day))
+        _credit(data, credit, artists)
 
 
-def _read_release_groups(
-    conn: psycopg.Connection[Any], data: MirrorData, ids: Iterable[int], credits: set[int]
-) -> None:
-    ids = list(ids)
+def _read_release_groups(conn: psycopg.Connection[Any], data: MirrorData, ids: set[int]) -> None:
     if not ids:
         return
-    for rid, gid, title, credit, primary, secondary in conn.execute(_RELEASE_GROUPS, [ids]):
+    for rid, gid, title, credit, primary, secondary, artists in conn.execute(_RELEASE_GROUPS, [list(ids)]):
         data.release_groups[rid] = ReleaseGroup(rid, gid, title, credit, primary, list(secondary))
-        credits.add(credit)
-
-
-def _read_artists(conn: psycopg.Connection[Any], data: MirrorData, credits: set[int]) -> None:
-    if not credits:
-        return
-    for credit, gid, name, join_phrase in conn.execute(_ARTISTS, [list(credits)]):
-        artist = {"id": str(gid), "name": name}
-        if join_phrase:
-            artist["joinphrase"] = join_phrase
-        data.artists.setdefault(credit, []).append(artist)
+        _credit(data, credit, artists)
