@@ -66,7 +66,10 @@ def test_usermeta_fills_in_for_an_unknown_mbid(
 ) -> None:
     (match,) = mb_deployment.client.lookup(tracks["unknown"], 200, meta="recordings usermeta")
     assert match.metadata == {
-        "recordings": [{"id": mb.MISSING_MBID}, {"title": "Custom", "artists": [{"name": "Someone"}]}]
+        "recordings": [
+            {"id": mb.MISSING_MBID},
+            {"id": None, "title": "Custom", "artists": [{"name": "Someone"}]},
+        ]
     }
 
 
@@ -125,3 +128,16 @@ def test_init_creates_the_mirror_database(cluster: Cluster) -> None:
         dsn=server_conninfo(cluster), names=names, musicbrainz_dsn="dbname=other"
     )
     assert deploy.deployed_databases(external) == ("app", "fingerprint", "ingest")
+
+
+def test_pyacoustid_reads_titles_and_artists(mb_deployment: Deployment, tracks: dict[str, list[int]]) -> None:
+    """pyacoustid's parse_lookup_result on an answer built from the driver's metadata."""
+    import acoustid  # pyacoustid
+
+    results = []
+    for items, duration in ((tracks["moon"], 100), (tracks["unknown"], 200)):
+        for match in mb_deployment.client.lookup(items, duration, meta="recordings releases usermeta"):
+            results.append({"id": str(match.track_gid), "score": match.score, **match.metadata})
+    parsed = list(acoustid.parse_lookup_result({"status": "ok", "results": results}))
+    assert parsed[0] == (1.0, mb.MOON, "Moon", "Alva Noto & Ryuichi Sakamoto")
+    assert parsed[1:] == [(1.0, mb.MISSING_MBID, None, None), (1.0, None, "Custom", "Someone")]

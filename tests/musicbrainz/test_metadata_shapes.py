@@ -267,6 +267,7 @@ def test_usermeta_only_for_tracks_musicbrainz_does_not_know(mirror: psycopg.Conn
         "recordings": [
             {"id": mb.MISSING_MBID},
             {
+                "id": None,
                 "title": "Custom",
                 "artists": [{"name": "Someone"}],
                 "releases": [

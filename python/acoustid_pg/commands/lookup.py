@@ -95,7 +95,7 @@ def run_lookup(args: argparse.Namespace) -> int:
 def describe_recording(recording: dict[str, Any]) -> str:
     """One line: MBID, artists, title and the first release's title and date."""
     artists = "".join(a["name"] + a.get("joinphrase", "") for a in recording.get("artists", []))
-    parts = [recording.get("id", "(submitted)"), artists, recording.get("title", "")]
+    parts = [recording.get("id") or "(submitted)", artists, recording.get("title", "")]
     releases = recording.get("releases") or [
         release for group in recording.get("releasegroups", []) for release in group.get("releases", [])
     ]

@@ -8,7 +8,8 @@ The shapes are the AcoustID server's (acoustid/api/v2), with these of its bugs f
 - ``compress`` drops a release group's artists equal to the recording's for every
   release group of a recording, not only the last one;
 - ``usermeta`` artists are objects ``{"name": ...}``, as everywhere else, not plain
-  strings (which pyacoustid's ``parse_lookup_result`` cannot read);
+  strings, and its recordings carry ``"id": null`` instead of no ``id`` (pyacoustid's
+  ``parse_lookup_result`` cannot read either);
 - ``m2`` omits the duration of a track whose length MusicBrainz does not know instead of
   failing the whole request;
 - a recording that is on no release keeps its title, duration and artists when releases
@@ -342,10 +343,10 @@ def _m2_track(row: TrackRow, data: MirrorData) -> Json:
 
 
 def _user_recordings(levels: frozenset[str], metas: Sequence[UserMeta]) -> list[Json]:
-    """Submitted metadata as recordings without ids (only for tracks MusicBrainz knows nothing of)."""
+    """Submitted metadata as recordings with a null id (only for tracks MusicBrainz knows nothing of)."""
     out = []
     for meta in metas[:MAX_USER_META]:
-        item: Json = {}
+        item: Json = {"id": None}
         if meta.track:
             item["title"] = meta.track
         if meta.artist:
@@ -380,6 +381,6 @@ def _user_recordings(levels: frozenset[str], metas: Sequence[UserMeta]) -> list[
             item["releasegroups"] = [group]
         elif levels & {"releases", "releaseids"} and release:
             item["releases"] = [release]
-        if item:
+        if len(item) > 1:
             out.append(item)
     return out
