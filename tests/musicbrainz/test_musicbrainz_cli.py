@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from acoustid_pg import fingerprint as core
@@ -73,3 +74,18 @@ def test_lookup_meta_prints_the_metadata(mb_deployment: Deployment, meta: str) -
         assert all("mediums" in r for g in recording["releasegroups"] for r in g["releases"])
     text = run(*args, "--meta", meta, env=mb_deployment.cluster.env())
     assert f"{mb.MOON} | Alva Noto & Ryuichi Sakamoto | Moon" in text.stdout
+
+
+def test_bench_leaves_the_real_mirror_alone(cluster: Cluster) -> None:
+    """The quick bench (like the demo) drops its scratch databases: never acoustid_musicbrainz."""
+    with psycopg.connect(cluster.conninfo(), autocommit=True) as conn:
+        if conn.execute("SELECT FROM pg_database WHERE datname = 'acoustid_musicbrainz'").fetchone() is None:
+            conn.execute("CREATE DATABASE acoustid_musicbrainz")
+    with psycopg.connect(cluster.conninfo("acoustid_musicbrainz"), autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS keep_me ()")
+    result = run("bench", "--pairs", "20", "--tracks", "20", "--lookups", "4", env=cluster.env())
+    assert result.returncode == 0, result.stderr
+    with psycopg.connect(cluster.conninfo("acoustid_musicbrainz")) as conn:
+        assert conn.execute("SELECT to_regclass('keep_me') IS NOT NULL").fetchone() == (True,)
+    with psycopg.connect(cluster.conninfo()) as conn:
+        assert conn.execute("SELECT FROM pg_database WHERE datname LIKE 'acoustid_bench_%'").fetchall() == []
