@@ -6,7 +6,7 @@ import sys
 
 from acoustid_pg.cluster import Cluster
 
-from . import functions, ingest, lookup, restore
+from . import functions, ingest, lookup, musicbrainz, restore
 from .report import machine
 
 # lookup_1m and restore_1m are not in the default run: they load a million fingerprints (see
@@ -16,10 +16,11 @@ BENCHMARKS = {
     "lookup": lookup.main,
     "ingest": ingest.main,
     "lookup_1m": lookup.main_million,
+    "musicbrainz": musicbrainz.main,
     "restore": restore.main,
     "restore_1m": restore.main_million,
 }
-DEFAULT = ["functions", "lookup", "ingest"]
+DEFAULT = ["functions", "lookup", "ingest", "musicbrainz"]
 SHARED_BUFFERS = "4GB"
 
 
