@@ -10,4 +10,5 @@ pytest_plugins = [
     "tests.support.fixtures_cluster",
     "tests.support.fixtures_management",
     "tests.support.fixtures_driver",
+    "tests.support.fixtures_web",
 ]
