@@ -9,22 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-import psycopg
+from typing import Any
 
 from .checks import check_id, check_int, check_ip
+from .pools_protocol import ConnectionSource
 from .stats import MAX_USER_AGENT_LENGTH
 
 MAX_COUNT = 2**31 - 1  # the count columns are integers
-
-
-class ConnectionSource(Protocol):
-    def connection(
-        self, database: str, *, read_only: bool = False
-    ) -> AbstractContextManager[psycopg.Connection[Any]]: ...
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,20 @@
+"""Whether each database answers (for the web service's ``/_health``)."""
+
+from __future__ import annotations
+
+from .pools_protocol import ConnectionSource
+from .settings import DATABASES
+
+
+class HealthCheck:
+    def __init__(self, pools: ConnectionSource) -> None:
+        self._pools = pools
+
+    def check(self) -> dict[str, str]:
+        """``{"app": "ok", ...}``; a database that cannot answer raises (ConnectError and kin)."""
+        states = {}
+        for database in DATABASES:
+            with self._pools.connection(database, read_only=database == "fingerprint") as conn:
+                conn.execute("SELECT 1").fetchone()
+            states[database] = "ok"
+        return states
