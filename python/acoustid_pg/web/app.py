@@ -150,7 +150,7 @@ class Dispatcher:
             return response
         fmt, callback = "json", None
         try:
-            params = await read_params(request)
+            params = await read_params(request, timeout=self.service.settings.body_timeout)
             fmt = response_format(params)
             callback = params.get("jsoncallback")
             peer = request.transport.get_extra_info("peername") if request.transport else None

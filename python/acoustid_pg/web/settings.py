@@ -48,6 +48,7 @@ class WebSettings:
     trusted_proxies: tuple[Network, ...] = ()
     open_lookups: bool = False
     limits: RateLimits = field(default_factory=RateLimits)
+    body_timeout: float = 10.0  # seconds a client may take to send its request body
 
 
 def _rate(path: Path, key: str, value: str) -> float:
