@@ -8,11 +8,10 @@ error messages never contain one.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, TypeVar
 
 import psycopg
 from psycopg import errors as pgerrors
@@ -29,13 +28,13 @@ from .checks import (
     check_optional_text,
     check_text,
 )
-from .client import ClientBase
 from .errors import (
     InactiveApplicationError,
     InvalidApiKeyError,
     InvalidArgumentError,
     NotFoundError,
 )
+from .pools import Pools
 
 # A collision of 240 random bits is not expected; retrying keeps the UNIQUE key honest anyway.
 _KEY_ATTEMPTS: Final = 3
@@ -93,24 +92,16 @@ class ApiKeyCaches:
         self.accounts.clear()
 
 
-_caches_lock = threading.Lock()
+class Accounts:
+    """Accounts, applications and API keys (app database).
 
+    ``key_cache`` holds the valid keys this client has seen (60 s); give one with an
+    injected clock to test expiry without sleeping.
+    """
 
-class AccountsMixin(ClientBase):
-    """Accounts, applications and API keys (app database)."""
-
-    @property
-    def api_key_cache(self) -> ApiKeyCaches:
-        """Made on first use (the client's constructor is shared by every mixin)."""
-        caches = self.__dict__.get("_api_key_caches")
-        if caches is None:
-            with _caches_lock:
-                caches = self.__dict__.setdefault("_api_key_caches", ApiKeyCaches())
-        return cast(ApiKeyCaches, caches)
-
-    @api_key_cache.setter
-    def api_key_cache(self, caches: ApiKeyCaches) -> None:
-        self.__dict__["_api_key_caches"] = caches
+    def __init__(self, pools: Pools, key_cache: ApiKeyCaches | None = None) -> None:
+        self._pools = pools
+        self.key_cache = key_cache if key_cache is not None else ApiKeyCaches()
 
     # --- accounts ---
 
@@ -144,7 +135,7 @@ class AccountsMixin(ClientBase):
 
     def get_account(self, account_id: int) -> Account:
         account_id = check_id("account_id", account_id)
-        with self.connection("app") as conn:
+        with self._pools.connection("app", "accounts") as conn:
             cur = conn.cursor(row_factory=class_row(Account))
             row = cur.execute(f"SELECT {ACCOUNT_COLUMNS} FROM account WHERE id = %s", [account_id]).fetchone()
         if row is None:
@@ -154,12 +145,12 @@ class AccountsMixin(ClientBase):
     def validate_user_key(self, apikey: str) -> Account:
         """The account whose user API key this is; raises InvalidApiKeyError if none."""
         key = _check_key("user API key", apikey)
-        cache = self.api_key_cache.accounts
+        cache = self.key_cache.accounts
         cached = cache.get(key)
         if cached is not None:
             return cached
         generation = cache.generation()
-        with self.connection("app") as conn:
+        with self._pools.connection("app", "accounts") as conn:
             cur = conn.cursor(row_factory=class_row(Account))
             account = cur.execute(
                 f"SELECT {ACCOUNT_COLUMNS} FROM account WHERE apikey = %s", [key]
@@ -200,7 +191,7 @@ class AccountsMixin(ClientBase):
 
     def get_application(self, application_id: int) -> Application:
         application_id = check_id("application_id", application_id)
-        with self.connection("app") as conn:
+        with self._pools.connection("app", "accounts") as conn:
             cur = conn.cursor(row_factory=class_row(Application))
             row = cur.execute(
                 f"SELECT {APPLICATION_COLUMNS} FROM application WHERE id = %s", [application_id]
@@ -223,12 +214,12 @@ class AccountsMixin(ClientBase):
         for a deactivated application.
         """
         key = _check_key("application API key", apikey)
-        cache = self.api_key_cache.applications
+        cache = self.key_cache.applications
         cached = cache.get(key)
         if cached is not None:
             return cached
         generation = cache.generation()
-        with self.connection("app") as conn:
+        with self._pools.connection("app", "accounts") as conn:
             cur = conn.cursor(row_factory=class_row(Application))
             application = cur.execute(
                 f"SELECT {APPLICATION_COLUMNS} FROM application WHERE apikey = %s", [key]
@@ -240,11 +231,25 @@ class AccountsMixin(ClientBase):
         cache.put(key, application, generation)
         return application
 
+    def local_pair(self, name: str) -> tuple[Account, Application]:
+        """The account and active application called ``name``, made on first use (the command
+        line's local submitter). Two first uses at once may make two pairs; the oldest wins after."""
+        with self._pools.connection("app", "accounts") as conn:
+            row = conn.execute(
+                "SELECT a.id, p.id FROM account a JOIN application p ON p.account_id = a.id"
+                " WHERE a.name = %s AND p.name = %s AND p.active ORDER BY a.id, p.id LIMIT 1",
+                [name, name],
+            ).fetchone()
+        if row is not None:
+            return self.get_account(row[0]), self.get_application(row[1])
+        account = self.create_account(name)
+        return account, self.create_application(name, account_id=account.id)
+
     # --- helpers ---
 
     def _set_application_active(self, application_id: int, active: bool) -> Application:
         application_id = check_id("application_id", application_id)
-        with self.connection("app") as conn:
+        with self._pools.connection("app", "accounts") as conn:
             cur = conn.cursor(row_factory=class_row(Application))
             row = cur.execute(
                 f"UPDATE application SET active = %s WHERE id = %s RETURNING {APPLICATION_COLUMNS}",
@@ -252,13 +257,13 @@ class AccountsMixin(ClientBase):
             ).fetchone()
         if row is None:
             raise NotFoundError("application_id", f"no application {application_id}")
-        self.api_key_cache.applications.invalidate(row.apikey)
+        self.key_cache.applications.invalidate(row.apikey)
         return row
 
     def _insert_with_key(
         self, query: str, values: dict[str, Any], row_type: type[R], key_constraint: str
     ) -> R:
-        with self.connection("app") as conn:
+        with self._pools.connection("app", "accounts") as conn:
             cur = conn.cursor(row_factory=class_row(row_type))
             for attempt in range(_KEY_ATTEMPTS):
                 try:

@@ -1,35 +1,194 @@
-"""``acoustid_pg.connect``: the driver's entry point."""
+"""``acoustid_pg.connect`` and the ``AcoustID`` facade: the driver's entry point.
+
+The facade owns the connection pools and a few service objects, each made here with the
+pools it works through:
+
+- ``db.accounts``: accounts, applications and API keys;
+- ``db.tracks``: track merges and track-MBID moderation;
+- ``db.stats``: lookup, user-agent and daily statistics;
+- ``db.maintenance``: the periodic cleanup jobs;
+- ``db.changelog``: the fingerprint changelog for external copies of the search terms;
+- ``db.track_reads``, ``db.submission_statuses``, ``db.health``, ``db.stats_counts``: the
+  reads and bulk statistics the web service needs (``acoustid_pg.web``).
+
+The calls most users make stay on the facade itself: ``lookup``, ``submit``,
+``submit_many``, ``process_submissions``, ``bulk_load`` and ``import_file``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
-from .accounts import AccountsMixin
-from .bulk_import import BulkImportMixin
-from .changelog import ChangelogMixin
-from .client import ClientBase
-from .ingest import IngestMixin
-from .lookup import LookupMixin
-from .maintenance import MaintenanceMixin
-from .replicas import ReplicasMixin
+from . import bulk, bulk_import, lookup
+from .accounts import Accounts, ApiKeyCaches
+from .changelog import Changelog
+from .fingerprint_input import Fingerprint
+from .health import HealthCheck
+from .ingest import ImportResult, ImportSteps, Ingest
+from .lookup import FingerprintInput, Match
+from .maintenance import Maintenance
+from .pools import Pools
 from .settings import Settings
-from .stats import StatsMixin
-from .tracks import TracksMixin
+from .stats import Stats
+from .stats_counts import StatsCounts
+from .submission import MetaValue, Submission
+from .submission_status import SubmissionStatuses
+from .track_reads import TrackReads
+from .tracks import Tracks
 
 
-class AcoustID(
-    LookupMixin,
-    IngestMixin,
-    AccountsMixin,
-    StatsMixin,
-    TracksMixin,
-    MaintenanceMixin,
-    BulkImportMixin,
-    ChangelogMixin,
-    ReplicasMixin,
-    ClientBase,
-):
-    """Everything a deployment can do, over pooled connections to its three databases."""
+class AcoustID:
+    """A deployment's three databases (and their replicas), over pooled connections.
+
+    ``import_steps`` replaces the steps of an import batch (tests stop a worker between
+    them); ``key_cache`` the cache of valid API keys (tests give one with their own clock).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        replicas: Sequence[Settings] = (),
+        import_steps: ImportSteps | None = None,
+        key_cache: ApiKeyCaches | None = None,
+    ) -> None:
+        self.settings = settings
+        self.pools = Pools(settings, min_size=min_size, max_size=max_size, replicas=replicas)
+        self.accounts = Accounts(self.pools, key_cache)
+        self.tracks = Tracks(self.pools)
+        self.stats = Stats(self.pools)
+        self.maintenance = Maintenance(self.pools)
+        self.changelog = Changelog(self.pools)
+        self.track_reads = TrackReads(self.pools)
+        self.submission_statuses = SubmissionStatuses(self.pools)
+        self.health = HealthCheck(self.pools)
+        self.stats_counts = StatsCounts(self.pools)
+        self._ingest = Ingest(self.pools, import_steps)
+
+    def lookup(
+        self,
+        fingerprint: FingerprintInput,
+        duration: int | None = None,
+        *,
+        max_duration_diff: int | None = None,
+        min_score: float | None = None,
+        max_results: int | None = None,
+        include_meta: bool = False,
+        timeout: float | None = lookup.DEFAULT_TIMEOUT,
+    ) -> list[Match]:
+        """The tracks matching a fingerprint, best first.
+
+        ``fingerprint`` is a sequence of int4 items, a compressed string (what ``fpcalc``
+        prints) or an audio file's path (``os.PathLike``: fpcalc runs on it, and its
+        duration is used unless ``duration`` is given). ``max_duration_diff``,
+        ``min_score`` and ``max_results`` left as None take the defaults of the SQL
+        function ``acoustid_lookup``. A lookup running longer than ``timeout`` seconds
+        is cancelled and raises LookupTimeout.
+        """
+        query = lookup.LookupQuery.build(
+            fingerprint,
+            duration,
+            max_duration_diff=max_duration_diff,
+            min_score=min_score,
+            max_results=max_results,
+            include_meta=include_meta,
+        )
+        budget = lookup.check_timeout(timeout)
+        with self.pools.connection("fingerprint", "lookup", read_only=True) as conn:
+            return query.run(conn, budget)
+
+    def submit(
+        self,
+        fingerprint: Fingerprint,
+        duration: int,
+        *,
+        account_id: int,
+        application_id: int,
+        application_version: str | None = None,
+        mbids: Sequence[uuid.UUID | str] | uuid.UUID | str = (),
+        puid: uuid.UUID | str | None = None,
+        foreignid: str | None = None,
+        meta: Mapping[str, MetaValue] | None = None,
+        bitrate: int | None = None,
+        format: str | None = None,
+    ) -> list[int]:
+        """Queue a fingerprint for import; the ids of its submission rows (one per MBID).
+
+        Every field is checked first (InvalidArgumentError names the field, NotFoundError
+        an unknown account or application); nothing is written unless all pass.
+        """
+        submission = Submission.create(
+            fingerprint,
+            duration,
+            account_id=account_id,
+            application_id=application_id,
+            application_version=application_version,
+            mbids=mbids,
+            puid=puid,
+            foreignid=foreignid,
+            meta=meta,
+            bitrate=bitrate,
+            format=format,
+        )
+        return self._ingest.queue([submission])
+
+    def submit_many(self, submissions: Iterable[Submission]) -> list[int]:
+        """Queue checked submissions (``Submission.create``) in one transaction, then wake the workers."""
+        return self._ingest.queue(submissions)
+
+    def process_submissions(self, limit: int = 100) -> list[ImportResult]:
+        """Import up to ``limit`` pending submissions, oldest first, each exactly once.
+
+        Unusable or invalid submissions are recorded as skipped with the reason,
+        never retried. A lost connection raises ConnectionLost and leaves the rest
+        pending for the next call.
+        """
+        return self._ingest.process(limit)
+
+    def bulk_load(self, rows: Iterable[bulk.FingerprintRow], *, rebuild_indexes: bool = False) -> int:
+        """Load fingerprints through COPY, in one transaction; returns how many were loaded.
+
+        See ``acoustid_pg.bulk``. ``rebuild_indexes`` drops fingerprint's secondary
+        indexes for the load and rebuilds them after (fastest for a first load; it
+        locks the table against lookups until commit).
+        """
+        with self.pools.connection("fingerprint", "bulk load") as conn:
+            return bulk.load(conn, rows, rebuild_indexes=rebuild_indexes)
+
+    def import_file(
+        self,
+        path: Path,
+        *,
+        fmt: str | None = None,
+        state_path: Path | None = None,
+        chunk_rows: int = bulk_import.CHUNK_ROWS,
+        progress: bulk_import.Progress | None = None,
+    ) -> int:
+        """Import the rows of a JSON-lines or CSV file not imported before, resumably (see
+        ``acoustid_pg.bulk_import``); returns the position reached (rows)."""
+        identity = f"{self.settings.conninfo}/{self.settings.dbname('fingerprint')}"
+        with self.pools.connection("fingerprint", "import") as conn:
+            return bulk_import.import_file(
+                conn, path, identity, fmt=fmt, state_path=state_path, chunk_rows=chunk_rows, progress=progress
+            )
+
+    def wait_for_replicas(self, timeout: float = 10.0) -> None:
+        """Return once every replica has replayed what the primary had written when called
+        (ReplicaLagTimeout after ``timeout`` seconds); at once without replicas."""
+        self.pools.wait_for_replicas(timeout)
+
+    def close(self) -> None:
+        self.pools.close()
+
+    def __enter__(self) -> AcoustID:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def connect(

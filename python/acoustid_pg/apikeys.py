@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Final, Generic, TypeVar
 
-from .ttlcache import TTLCache
+from cachetools import TTLCache
 
 # The seed's TTLCache(maxsize=1000, ttl=60): a deactivated key may work for up to a minute
 # in another process; in this one, deactivation invalidates its entry at once.
@@ -44,7 +44,8 @@ class ApiKeyCache(Generic[T]):
         maxsize: int = API_KEY_CACHE_SIZE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._entries: TTLCache[bytes, tuple[str, T]] = TTLCache(ttl=ttl, maxsize=maxsize, clock=clock)
+        # cachetools' TTLCache is not thread-safe: every access below holds the lock.
+        self._entries: TTLCache[bytes, tuple[str, T]] = TTLCache(maxsize=maxsize, ttl=ttl, timer=clock)
         self._lock = threading.Lock()
         self._generation = 0
 
@@ -54,7 +55,8 @@ class ApiKeyCache(Generic[T]):
             return self._generation
 
     def get(self, apikey: str) -> T | None:
-        entry = self._entries.get(_digest(apikey))
+        with self._lock:
+            entry = self._entries.get(_digest(apikey))
         if entry is None:
             return None
         stored, value = entry
@@ -63,12 +65,12 @@ class ApiKeyCache(Generic[T]):
     def put(self, apikey: str, value: T, generation: int) -> None:
         with self._lock:
             if generation == self._generation:
-                self._entries.put(_digest(apikey), (apikey, value))
+                self._entries[_digest(apikey)] = (apikey, value)
 
     def invalidate(self, apikey: str) -> None:
         with self._lock:
             self._generation += 1
-            self._entries.pop(_digest(apikey))
+            self._entries.pop(_digest(apikey), None)
 
     def clear(self) -> None:
         with self._lock:
@@ -76,4 +78,6 @@ class ApiKeyCache(Generic[T]):
             self._entries.clear()
 
     def __len__(self) -> int:
-        return len(self._entries)
+        with self._lock:
+            self._entries.expire()
+            return len(self._entries)

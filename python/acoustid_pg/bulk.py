@@ -19,6 +19,7 @@ from . import int4array
 from .checks import check_int, check_uuid
 from .errors import InvalidArgumentError
 from .fingerprint_input import MAX_DURATION, decode
+from .submission import MAX_KBPS
 
 BATCH_ROWS: Final = 5_000
 FLUSH_BYTES: Final = 1 << 20
@@ -95,7 +96,7 @@ def _fields(n: int, row: FingerprintRow) -> bytes:
     length = check_int(f"rows[{n}].length", row.length, minimum=1, maximum=MAX_DURATION)
     bitrate = _NULL
     if row.bitrate is not None:
-        bitrate = _SMALLINT.pack(2, check_int(f"rows[{n}].bitrate", row.bitrate, minimum=1, maximum=32767))
+        bitrate = _SMALLINT.pack(2, check_int(f"rows[{n}].bitrate", row.bitrate, minimum=1, maximum=MAX_KBPS))
     array_value = int4array.encode(field, items)
     return _LENGTH.pack(len(array_value)) + array_value + _SMALLINT.pack(2, length) + bitrate
 

@@ -26,8 +26,9 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Final
 
+import psycopg
+
 from . import bulk
-from .client import ClientBase
 from .errors import InvalidArgumentError
 
 CHUNK_ROWS: Final = 5_000
@@ -158,7 +159,7 @@ Progress = Callable[[int], None]
 _ROW_FIELD: Final = re.compile(r"rows\[(\d+)\]\.?(.*)")
 
 
-def _load(conn: Any, chunk: list[tuple[int, bulk.FingerprintRow]]) -> None:
+def _load(conn: psycopg.Connection[Any], chunk: list[tuple[int, bulk.FingerprintRow]]) -> None:
     """Load a chunk; a bad row is reported by its line in the file."""
     try:
         bulk.load(conn, [row for _, row in chunk])
@@ -170,62 +171,59 @@ def _load(conn: Any, chunk: list[tuple[int, bulk.FingerprintRow]]) -> None:
         raise InvalidArgumentError(f"line {line}: {where[2] or 'row'}", exc.problem) from None
 
 
-class BulkImportMixin(ClientBase):
-    """Resumable imports of fingerprint files."""
-
-    def import_file(
-        self,
-        path: Path,
-        *,
-        fmt: str | None = None,
-        state_path: Path | None = None,
-        chunk_rows: int = CHUNK_ROWS,
-        progress: Progress | None = None,
-    ) -> int:
-        """Import the rows of ``path`` not imported before; the position reached (rows)."""
-        if not path.is_file():
-            raise InvalidArgumentError("file", f"{path}: no such file")
-        fmt = detect_format(path, fmt)
-        identity = f"{self.settings.conninfo}/{self.settings.dbname('fingerprint')}"
-        state = ImportState.load(state_path or default_state_path(path, identity))
-        with self.connection("fingerprint") as conn:
-            self._settle_pending(conn, state)
-            rows = read_rows(path, fmt)
-            for _ in islice(rows, state.position):  # already imported: read past them
-                pass
-            if progress:
-                progress(state.position)
-            while chunk := list(islice(rows, chunk_rows)):
-                with conn.transaction():
-                    xid = conn.execute("SELECT txid_current()::text").fetchone()
-                    state.pending_xid, state.pending_position = (
-                        str(xid[0]) if xid else None,
-                        state.position + len(chunk),
-                    )
-                    state.save()
-                    _load(conn, chunk)
-                state.position, state.pending_xid = state.pending_position, None
-                state.save()
-                if progress:
-                    progress(state.position)
-        return state.position
-
-    @staticmethod
-    def _settle_pending(conn: Any, state: ImportState) -> None:
-        """Decide a chunk left pending by a killed import: committed or not."""
-        if state.pending_xid is None:
-            return
-        row = conn.execute("SELECT txid_status(%s::bigint)", [state.pending_xid]).fetchone()
-        status = row[0] if row else None
-        if status == "committed":
-            state.position = state.pending_position
-        elif status in ("aborted", "in progress"):
-            pass  # in progress means it was never committed by the dead importer: it will abort
-        else:
-            raise ImportStateError(
-                "state file",
-                f"cannot tell whether transaction {state.pending_xid} committed; check the data and "
-                f"delete {state.path} to start over",
+def import_file(
+    conn: psycopg.Connection[Any],
+    path: Path,
+    identity: str,
+    *,
+    fmt: str | None = None,
+    state_path: Path | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: Progress | None = None,
+) -> int:
+    """Import the rows of ``path`` not imported before into the fingerprint database ``identity``
+    names (the state file's default name comes from it); the position reached (rows)."""
+    if not path.is_file():
+        raise InvalidArgumentError("file", f"{path}: no such file")
+    fmt = detect_format(path, fmt)
+    state = ImportState.load(state_path or default_state_path(path, identity))
+    _settle_pending(conn, state)
+    rows = read_rows(path, fmt)
+    for _ in islice(rows, state.position):  # already imported: read past them
+        pass
+    if progress:
+        progress(state.position)
+    while chunk := list(islice(rows, chunk_rows)):
+        with conn.transaction():
+            xid = conn.execute("SELECT txid_current()::text").fetchone()
+            state.pending_xid, state.pending_position = (
+                str(xid[0]) if xid else None,
+                state.position + len(chunk),
             )
-        state.pending_xid = None
+            state.save()
+            _load(conn, chunk)
+        state.position, state.pending_xid = state.pending_position, None
         state.save()
+        if progress:
+            progress(state.position)
+    return state.position
+
+
+def _settle_pending(conn: psycopg.Connection[Any], state: ImportState) -> None:
+    """Decide a chunk left pending by a killed import: committed or not."""
+    if state.pending_xid is None:
+        return
+    row = conn.execute("SELECT txid_status(%s::bigint)", [state.pending_xid]).fetchone()
+    status = row[0] if row else None
+    if status == "committed":
+        state.position = state.pending_position
+    elif status in ("aborted", "in progress"):
+        pass  # in progress means it was never committed by the dead importer: it will abort
+    else:
+        raise ImportStateError(
+            "state file",
+            f"cannot tell whether transaction {state.pending_xid} committed; check the data and "
+            f"delete {state.path} to start over",
+        )
+    state.pending_xid = None
+    state.save()

@@ -2,16 +2,16 @@
 
 ``fingerprint_changelog`` logs every fingerprint insert, update (items, length or track:
 merges move fingerprints) and delete with the fingerprint's query terms, in commit order.
-A consumer starts from ``search_terms_snapshot()`` (every fingerprint's terms and the cursor
+A consumer starts from ``db.changelog.snapshot()`` (every fingerprint's terms and the cursor
 they are current to), then calls ``changes(cursor)`` for what happened after, forever:
 
-    with client.search_terms_snapshot() as snapshot:
+    with db.changelog.snapshot() as snapshot:
         copy = dict(snapshot.terms())
     cursor = snapshot.cursor
     while True:
-        cursor = client.sync_search_terms(copy, cursor)   # ChangelogGap: rebuild from a snapshot
+        cursor = db.changelog.sync_search_terms(copy, cursor)   # ChangelogGap: rebuild from a snapshot
 
-``prune_changelog`` deletes old entries; a consumer whose cursor is behind what was pruned
+``db.changelog.prune`` deletes old entries; a consumer whose cursor is behind what was pruned
 gets ChangelogGap instead of silently missing entries.
 """
 
@@ -26,9 +26,8 @@ from typing import Any, Final
 import psycopg
 
 from .checks import check_int
-from .client import ClientBase
-from .dberrors import translated
 from .errors import ChangelogGap, InvalidArgumentError
+from .pools import Pools
 
 MAX_ID: Final = 2**63 - 1
 DEFAULT_BATCH: Final = 1_000
@@ -80,8 +79,11 @@ class SearchTermsSnapshot:
                 yield fingerprint_id, tuple(terms)
 
 
-class ChangelogMixin(ClientBase):
+class Changelog:
     """The fingerprint changelog for consumers that keep an external copy of the search terms."""
+
+    def __init__(self, pools: Pools) -> None:
+        self._pools = pools
 
     def changes(self, after: int = 0, *, limit: int = DEFAULT_BATCH) -> list[Change]:
         """Up to ``limit`` entries with ids above ``after`` (a cursor: the last id applied), oldest first.
@@ -91,8 +93,7 @@ class ChangelogMixin(ClientBase):
         """
         cursor = check_int("after", after, minimum=0, maximum=MAX_ID)
         count = check_int("limit", limit, minimum=1, maximum=MAX_BATCH)
-        dbname = self.settings.dbname("fingerprint")
-        with self.connection("fingerprint") as conn, translated(dbname, "changelog"):
+        with self._pools.connection("fingerprint", "changelog") as conn:
             rows = conn.execute(
                 """SELECT id, fingerprint_id, op, query, created FROM fingerprint_changelog
                 WHERE id > %s ORDER BY id LIMIT %s""",
@@ -119,11 +120,10 @@ class ChangelogMixin(ClientBase):
             cursor = batch[-1].id
 
     @contextmanager
-    def search_terms_snapshot(self, *, batch_size: int = 10_000) -> Iterator[SearchTermsSnapshot]:
+    def snapshot(self, *, batch_size: int = 10_000) -> Iterator[SearchTermsSnapshot]:
         """Every fingerprint's search terms and the cursor they are current to (see the module doc)."""
         size = check_int("batch_size", batch_size, minimum=1, maximum=MAX_BATCH)
-        dbname = self.settings.dbname("fingerprint")
-        with self.connection("fingerprint") as conn, translated(dbname, "changelog snapshot"):
+        with self._pools.connection("fingerprint", "changelog snapshot") as conn:
             # Read before the snapshot: every entry up to it was committed before the snapshot began.
             pruned = _scalar(conn, _WATERMARK)
             with conn.transaction():
@@ -132,15 +132,14 @@ class ChangelogMixin(ClientBase):
                 newest = _scalar(conn, "SELECT coalesce(max(id), 0) FROM fingerprint_changelog")
                 yield SearchTermsSnapshot(conn, max(newest, pruned), size)
 
-    def changelog_state(self) -> ChangelogState:
-        dbname = self.settings.dbname("fingerprint")
-        with self.connection("fingerprint") as conn, translated(dbname, "changelog"):
+    def state(self) -> ChangelogState:
+        with self._pools.connection("fingerprint", "changelog") as conn:
             row = conn.execute("SELECT min(id), max(id) FROM fingerprint_changelog").fetchone()
             pruned = _scalar(conn, _WATERMARK)
         assert row is not None
         return ChangelogState(row[0], row[1], pruned)
 
-    def prune_changelog(self, *, through: int | None = None, older_than: dt.timedelta | None = None) -> int:
+    def prune(self, *, through: int | None = None, older_than: dt.timedelta | None = None) -> int:
         """Delete entries: those with ids up to ``through``, or the oldest ones up to the first
         entry younger than ``older_than``. Returns how many were deleted. Consumers behind the
         pruned ids get ChangelogGap. Needs the acoustid_admin role (maintenance)."""
@@ -150,8 +149,7 @@ class ChangelogMixin(ClientBase):
             not isinstance(older_than, dt.timedelta) or older_than < dt.timedelta(0)
         ):
             raise InvalidArgumentError("older_than", f"expected a timedelta of 0 or more, got {older_than!r}")
-        dbname = self.settings.dbname("fingerprint")
-        with self.connection("fingerprint") as conn, translated(dbname, "changelog prune"):
+        with self._pools.connection("fingerprint", "changelog prune") as conn:
             if through is None:
                 # The entries before the first young one: a prefix, so no younger entry is lost
                 # behind an old one (created is the writing transaction's start, not its commit).

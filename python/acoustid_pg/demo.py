@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import audio, samples
+from . import audio, deploy, samples
 from .api import AcoustID
 from .settings import DATABASES, Settings
 
@@ -43,10 +43,8 @@ class Steps:
 
 
 def fresh_databases(settings: Settings, report: Report) -> None:
-    from .commands.schema import drop_databases, initialize
-
-    drop_databases(settings)
-    initialize(settings, report=lambda line: report(f"    {line}"))
+    deploy.drop_databases(settings)
+    deploy.initialize(settings, report=lambda line: report(f"    {line}"))
 
 
 def fingerprint_samples(workdir: Path) -> dict[tuple[str, int], audio.AudioFingerprint]:
@@ -73,8 +71,8 @@ def run_demo(settings: Settings, workdir: Path, report: Report = print) -> int:
 
     with AcoustID(settings, min_size=1, max_size=2) as client:
         step("submitting them with MBIDs and metadata")
-        account = client.create_account("demo listener")
-        application = client.create_application("acoustid-pg demo", account_id=account.id)
+        account = client.accounts.create_account("demo listener")
+        application = client.accounts.create_application("acoustid-pg demo", account_id=account.id)
         for (kind, seed), printed in prints.items():
             ids = client.submit(
                 printed.items,
@@ -121,11 +119,3 @@ def run_demo(settings: Settings, workdir: Path, report: Report = print) -> int:
     names = " ".join(f"--{d}-db {settings.dbname(d)}" for d in DATABASES)
     report(f"    the demo databases stay for you to explore, e.g.: acoustid-pg lookup FILE {names}")
     return misses + (1 if found else 0)
-
-
-if __name__ == "__main__":
-    import sys
-
-    from .cli import main
-
-    sys.exit(main(["demo", *sys.argv[1:]]))

@@ -80,6 +80,10 @@ class ConnectionLost(ConnectError):
     """The connection broke during an operation; the pool connects afresh on the next call."""
 
 
+class PermissionDeniedError(AcoustidError, PermissionError):
+    """The database role may not do this (a reader writing, a writer altering the schema, ...)."""
+
+
 class SchemaError(AcoustidError):
     """A database lacks the acoustid extension or schema (run ``acoustid-pg init`` or ``migrate``)."""
 
@@ -90,7 +94,7 @@ class ChangelogGap(AcoustidError):
     def __init__(self, cursor: int, pruned_through: int) -> None:
         super().__init__(
             f"changelog entries after {cursor} up to {pruned_through} were pruned: "
-            "rebuild the copy from search_terms_snapshot()"
+            "rebuild the copy from db.changelog.snapshot()"
         )
         self.cursor = cursor
         self.pruned_through = pruned_through

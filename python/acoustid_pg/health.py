@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from .pools_protocol import ConnectionSource
+from .pools import Pools
 from .settings import DATABASES
 
 
 class HealthCheck:
-    def __init__(self, pools: ConnectionSource) -> None:
+    def __init__(self, pools: Pools) -> None:
         self._pools = pools
 
     def check(self) -> dict[str, str]:
         """``{"app": "ok", ...}``; a database that cannot answer raises (ConnectError and kin)."""
         states = {}
         for database in DATABASES:
-            with self._pools.connection(database, read_only=database == "fingerprint") as conn:
+            with self._pools.connection(
+                database, "health check", read_only=database == "fingerprint"
+            ) as conn:
                 conn.execute("SELECT 1").fetchone()
             states[database] = "ok"
         return states

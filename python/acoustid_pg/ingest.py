@@ -11,21 +11,19 @@ submission pending; importing it again returns the first import's result.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import psycopg
 from psycopg import errors
 from psycopg.types.json import Jsonb
 
-from . import bulk
-from .client import ClientBase
-from .dberrors import first_line, translated
+from .dberrors import first_line
 from .errors import InvalidArgumentError, NotFoundError
-from .fingerprint_input import Fingerprint
 from .int4array import Int4Array
-from .submission import MetaValue, Submission
+from .pools import Pools
+from .submission import Submission
 
 NOTIFY_CHANNEL: Final = "acoustid_pg_submission"
 MAX_BATCH: Final = 10_000
@@ -108,7 +106,7 @@ class ImportResult:
 
 
 @dataclass(frozen=True)
-class _Imported:
+class Imported:
     """An ImportResult and what the ingest row needs from the fingerprint database."""
 
     result: ImportResult
@@ -117,45 +115,59 @@ class _Imported:
     meta_id: int | None
 
 
-class IngestMixin(ClientBase):
-    """Taking in submissions: validation, the ingest queue and the exactly-once import."""
+def claim_submissions(ingest: psycopg.Connection[Any], limit: int) -> list[tuple[Any, ...]]:
+    """Lock up to ``limit`` pending submissions, oldest first, in the caller's ingest transaction."""
+    return ingest.execute(_CLAIM, [limit]).fetchall()
 
-    def submit(
-        self,
-        fingerprint: Fingerprint,
-        duration: int,
-        *,
-        account_id: int,
-        application_id: int,
-        application_version: str | None = None,
-        mbids: Sequence[uuid.UUID | str] | uuid.UUID | str = (),
-        puid: uuid.UUID | str | None = None,
-        foreignid: str | None = None,
-        meta: Mapping[str, MetaValue] | None = None,
-        bitrate: int | None = None,
-        format: str | None = None,
-    ) -> list[int]:
-        """Queue a fingerprint for import; the ids of its submission rows (one per MBID).
 
-        Every field is checked first (InvalidArgumentError names the field, NotFoundError
-        an unknown account or application); nothing is written unless all pass.
-        """
-        submission = Submission.create(
-            fingerprint,
-            duration,
-            account_id=account_id,
-            application_id=application_id,
-            application_version=application_version,
-            mbids=mbids,
-            puid=puid,
-            foreignid=foreignid,
-            meta=meta,
-            bitrate=bitrate,
-            format=format,
-        )
-        return self.submit_many([submission])
+def import_one(conn: psycopg.Connection[Any], row: tuple[Any, ...]) -> Imported:
+    """One claimed submission in one autocommit transaction of the fingerprint database."""
+    submission_id, created, *fields = row
+    try:
+        found = conn.execute(_IMPORT, [submission_id, *fields]).fetchone()
+    except (errors.DataError, errors.IntegrityError) as exc:
+        # Bad data never improves: record why, rather than retry it forever.
+        reason = f"invalid submission: {first_line(exc)}"
+        skipped = ImportResult(submission_id, "skipped", None, None, None, reason)
+        return Imported(skipped, created, None, None)
+    track_id, track_gid, fingerprint_id, source_id, meta_id, action, reason, repeated = _present(found)
+    result = ImportResult(submission_id, action, track_id, track_gid, fingerprint_id, reason, repeated)
+    return Imported(result, created, source_id, meta_id)
 
-    def submit_many(self, submissions: Iterable[Submission]) -> list[int]:
+
+def record_results(ingest: psycopg.Connection[Any], imported: list[Imported]) -> None:
+    """Write the results and drop the pending rows, in the still-open ingest transaction."""
+    columns = [
+        [i.result.submission_id for i in imported],
+        [i.created for i in imported],
+        [i.result.track_id for i in imported],
+        [i.result.fingerprint_id for i in imported],
+        [i.result.skip_reason for i in imported],
+        [i.source_id for i in imported],
+        [i.meta_id for i in imported],
+    ]
+    ingest.execute(_RECORD, columns)
+
+
+@dataclass(frozen=True)
+class ImportSteps:
+    """The three steps of an import batch. Tests inject wrapped steps to stop a worker between them."""
+
+    claim: Callable[[psycopg.Connection[Any], int], list[tuple[Any, ...]]] = claim_submissions
+    import_one: Callable[[psycopg.Connection[Any], tuple[Any, ...]], Imported] = import_one
+    record: Callable[[psycopg.Connection[Any], list[Imported]], None] = record_results
+
+
+class Ingest:
+    """The ingest queue: checked submissions in, exactly-once imports out."""
+
+    def __init__(self, pools: Pools, steps: ImportSteps | None = None) -> None:
+        self._pools = pools
+        self._steps = steps if steps is not None else ImportSteps()
+        # Format ids never change: cached for the life of the client (as AcoustID does).
+        self._format_ids: dict[str, int] = {}
+
+    def queue(self, submissions: Iterable[Submission]) -> list[int]:
         """Queue checked submissions in one transaction, then wake the workers."""
         batch = list(submissions)
         for n, item in enumerate(batch):
@@ -165,8 +177,7 @@ class IngestMixin(ClientBase):
         self._check_submitters(batch)
         formats = {name: self._format_id(name) for name in {s.format for s in batch if s.format}}
         rows = [_row(s, mbid, formats) for s in batch for mbid in (s.mbids or (None,))]
-        dbname = self.settings.dbname("ingest")
-        with self.connection("ingest") as conn, translated(dbname, "submit"), conn.transaction():
+        with self._pools.connection("ingest", "submit") as conn, conn.transaction():
             with conn.cursor() as cur:
                 cur.executemany(_INSERT_SUBMISSION, rows, returning=True)
                 ids = []
@@ -177,78 +188,23 @@ class IngestMixin(ClientBase):
             conn.execute("SELECT pg_notify(%s, '')", [NOTIFY_CHANNEL])
         return ids
 
-    def process_submissions(self, limit: int = 100) -> list[ImportResult]:
-        """Import up to ``limit`` pending submissions, oldest first, each exactly once.
-
-        Unusable or invalid submissions are recorded as skipped with the reason,
-        never retried. A lost connection raises ConnectionLost and leaves the rest
-        pending for the next call.
-        """
+    def process(self, limit: int) -> list[ImportResult]:
+        """Import up to ``limit`` pending submissions, oldest first, each exactly once."""
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_BATCH:
             raise InvalidArgumentError("limit", f"must be an int between 1 and {MAX_BATCH}, got {limit!r}")
-        name = self.settings.dbname("ingest")
-        with self.connection("ingest") as ingest, translated(name, "import"), ingest.transaction():
-            claimed = self._claim_submissions(ingest, limit)
+        with self._pools.connection("ingest", "import") as ingest, ingest.transaction():
+            claimed = self._steps.claim(ingest, limit)
             if not claimed:
                 return []
-            imported = self._import_claimed(claimed)
-            self._record_results(ingest, imported)
+            with self._pools.connection("fingerprint", "import") as conn:
+                imported = [self._steps.import_one(conn, row) for row in claimed]
+            self._steps.record(ingest, imported)
         return [item.result for item in imported]
-
-    def bulk_load(self, rows: Iterable[bulk.FingerprintRow], *, rebuild_indexes: bool = False) -> int:
-        """Load fingerprints through COPY, in one transaction; returns how many were loaded.
-
-        See ``acoustid_pg.bulk``. ``rebuild_indexes`` drops fingerprint's secondary
-        indexes for the load and rebuilds them after (fastest for a first load; it
-        locks the table against lookups until commit).
-        """
-        dbname = self.settings.dbname("fingerprint")
-        with self.connection("fingerprint") as conn, translated(dbname, "bulk load"):
-            return bulk.load(conn, rows, rebuild_indexes=rebuild_indexes)
-
-    # --- the steps of an import, each overridable (tests stop a worker between them) ---
-
-    def _claim_submissions(self, ingest: psycopg.Connection[Any], limit: int) -> list[tuple[Any, ...]]:
-        return ingest.execute(_CLAIM, [limit]).fetchall()
-
-    def _import_claimed(self, claimed: list[tuple[Any, ...]]) -> list[_Imported]:
-        fingerprint_name = self.settings.dbname("fingerprint")
-        with self.connection("fingerprint") as conn, translated(fingerprint_name, "import"):
-            return [self._import_one(conn, row) for row in claimed]
-
-    def _import_one(self, conn: psycopg.Connection[Any], row: tuple[Any, ...]) -> _Imported:
-        """One submission in one autocommit transaction of the fingerprint database."""
-        submission_id, created, *fields = row
-        try:
-            found = conn.execute(_IMPORT, [submission_id, *fields]).fetchone()
-        except (errors.DataError, errors.IntegrityError) as exc:
-            # Bad data never improves: record why, rather than retry it forever.
-            reason = f"invalid submission: {first_line(exc)}"
-            skipped = ImportResult(submission_id, "skipped", None, None, None, reason)
-            return _Imported(skipped, created, None, None)
-        track_id, track_gid, fingerprint_id, source_id, meta_id, action, reason, repeated = _present(found)
-        result = ImportResult(submission_id, action, track_id, track_gid, fingerprint_id, reason, repeated)
-        return _Imported(result, created, source_id, meta_id)
-
-    def _record_results(self, ingest: psycopg.Connection[Any], imported: list[_Imported]) -> None:
-        columns = [
-            [i.result.submission_id for i in imported],
-            [i.created for i in imported],
-            [i.result.track_id for i in imported],
-            [i.result.fingerprint_id for i in imported],
-            [i.result.skip_reason for i in imported],
-            [i.source_id for i in imported],
-            [i.meta_id for i in imported],
-        ]
-        ingest.execute(_RECORD, columns)
-
-    # --- submit's helpers ---
 
     def _check_submitters(self, batch: list[Submission]) -> None:
         """Accounts and applications live in the app database: no foreign key checks them."""
         pairs = {(s.account_id, s.application_id) for s in batch}
-        dbname = self.settings.dbname("app")
-        with self.connection("app") as conn, translated(dbname, "submit"):
+        with self._pools.connection("app", "submit") as conn:
             for account_id, application_id in sorted(pairs):
                 account, active = _present(
                     conn.execute(
@@ -265,14 +221,11 @@ class IngestMixin(ClientBase):
                     raise InvalidArgumentError("application_id", f"application {application_id} is inactive")
 
     def _format_id(self, name: str) -> int:
-        """Format ids never change: cached for the life of the client (as AcoustID does)."""
-        cache = cast(dict[str, int], self.__dict__.setdefault("_format_ids", {}))
-        if name not in cache:
-            dbname = self.settings.dbname("fingerprint")
-            with self.connection("fingerprint") as conn, translated(dbname, "submit"):
+        if name not in self._format_ids:
+            with self._pools.connection("fingerprint", "submit") as conn:
                 found = conn.execute("SELECT acoustid_find_or_create_format(%s)", [name]).fetchone()
-            cache[name] = int(_one(found))
-        return cache[name]
+            self._format_ids[name] = int(_one(found))
+        return self._format_ids[name]
 
 
 def _row(s: Submission, mbid: uuid.UUID | None, formats: Mapping[str, int]) -> tuple[Any, ...]:

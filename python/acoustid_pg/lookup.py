@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Union
 
+import psycopg
 from psycopg import errors
 
 from . import audio
-from .client import ClientBase
-from .dberrors import translated
 from .errors import InvalidArgumentError, LookupTimeout
 from .fingerprint_input import check_duration, check_items, decode
 from .int4array import Int4Array
@@ -35,8 +34,7 @@ SELECT l.track_gid, l.score, l.fingerprint_id, l.track_id, m.mbids, m.counts,
         FROM track_meta AS tm JOIN meta ON meta.id = tm.meta_id
         WHERE tm.track_id = l.track_id
     ) END
-FROM acoustid_lookup({query}, %(duration)s::int4, %(max_duration_diff)s::int4, %(min_score)s::float4,
-    %(max_results)s::int4) AS l
+FROM acoustid_lookup({query}, %(duration)s::int4{options}) AS l
 LEFT JOIN LATERAL (
     SELECT array_agg(tm.mbid ORDER BY tm.mbid) AS mbids,
         array_agg(tm.submission_count ORDER BY tm.mbid) AS counts
@@ -45,8 +43,8 @@ LEFT JOIN LATERAL (
 ) AS m ON TRUE
 ORDER BY l.score DESC, l.fingerprint_id
 """
-_BY_ITEMS: Final = _LOOKUP_SQL.format(query="%(query)s")
-_BY_STRING: Final = _LOOKUP_SQL.format(query="%(query)s::text")
+# The options a caller leaves out are not passed at all, so the SQL function's defaults apply.
+_OPTION_TYPES: Final = {"max_duration_diff": "int4", "min_score": "float4", "max_results": "int4"}
 
 
 @dataclass(frozen=True)
@@ -99,7 +97,7 @@ def _check_max_results(value: object) -> int:
     return value
 
 
-def _check_timeout(value: object) -> float | None:
+def check_timeout(value: object) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
@@ -108,17 +106,63 @@ def _check_timeout(value: object) -> float | None:
 
 
 def _query(fp: object, duration: object) -> tuple[str, Int4Array | str, int]:
-    """The SQL, the query value and the duration for any accepted form of fingerprint."""
+    """The query's SQL type cast, value and duration for any accepted form of fingerprint."""
     if isinstance(fp, os.PathLike):
         printed = audio.fingerprint_file(os.fspath(fp))
         seconds = printed.duration if duration is None else duration
-        return _BY_ITEMS, Int4Array(printed.items), check_duration("duration", seconds)
+        return "", Int4Array(printed.items), check_duration("duration", seconds)
     if duration is None:
         raise InvalidArgumentError("duration", "required unless the fingerprint is an audio file")
     if isinstance(fp, str):
         decode("fingerprint", fp)  # the server decodes it again; this names the problem first
-        return _BY_STRING, fp, check_duration("duration", duration)
-    return _BY_ITEMS, Int4Array(check_items("fingerprint", fp)), check_duration("duration", duration)
+        return "::text", fp, check_duration("duration", duration)
+    return "", Int4Array(check_items("fingerprint", fp)), check_duration("duration", duration)
+
+
+@dataclass(frozen=True)
+class LookupQuery:
+    """A checked lookup: the statement and its parameters."""
+
+    sql: str
+    params: dict[str, Any]
+
+    @classmethod
+    def build(
+        cls,
+        fingerprint: object,
+        duration: object,
+        *,
+        max_duration_diff: object,
+        min_score: object,
+        max_results: object,
+        include_meta: bool,
+    ) -> LookupQuery:
+        cast, query, seconds = _query(fingerprint, duration)
+        options = {
+            "max_duration_diff": None
+            if max_duration_diff is None
+            else check_duration("max_duration_diff", max_duration_diff, MAX_DURATION_DIFF),
+            "min_score": None if min_score is None else _check_score(min_score),
+            "max_results": None if max_results is None else _check_max_results(max_results),
+        }
+        given = {name: value for name, value in options.items() if value is not None}
+        named = "".join(f", {name} => %({name})s::{_OPTION_TYPES[name]}" for name in given)
+        sql = _LOOKUP_SQL.format(query=f"%(query)s{cast}", options=named)
+        params = {"query": query, "duration": seconds, "with_meta": bool(include_meta), **given}
+        return cls(sql, params)
+
+    def run(self, conn: psycopg.Connection[Any], budget: float | None) -> list[Match]:
+        """Run it within ``budget`` seconds (None: the server's statement_timeout)."""
+        try:
+            with conn.transaction():
+                # Transaction-local, so the pooled connection keeps its own setting.
+                milliseconds = "0" if budget is None else str(max(1, round(budget * 1000)))
+                conn.execute("SELECT set_config('statement_timeout', %s, true)", [milliseconds])
+                rows = conn.execute(self.sql, self.params).fetchall()
+        except errors.QueryCanceled as exc:
+            limit = "by the server" if budget is None else f"after {budget} s (its timeout)"
+            raise LookupTimeout(f"lookup cancelled {limit}") from exc
+        return [_match(row) for row in rows]
 
 
 def _match(row: tuple[Any, ...]) -> Match:
@@ -131,49 +175,3 @@ def _match(row: tuple[Any, ...]) -> Match:
         mbids=tuple(Mbid(m, c) for m, c in zip(mbids or (), counts or ())),
         meta=tuple(Meta(**fields) for fields in meta or ()),
     )
-
-
-class LookupMixin(ClientBase):
-    """Identifying audio: fingerprint lookups against the fingerprint database."""
-
-    def lookup(
-        self,
-        fingerprint: FingerprintInput,
-        duration: int | None = None,
-        *,
-        max_duration_diff: int = 7,
-        min_score: float = 0.4,
-        max_results: int = 10,
-        include_meta: bool = False,
-        timeout: float | None = DEFAULT_TIMEOUT,
-    ) -> list[Match]:
-        """The tracks matching a fingerprint, best first.
-
-        ``fingerprint`` is a sequence of int4 items, a compressed string (what
-        ``fpcalc`` prints) or an audio file's path (``os.PathLike``: fpcalc runs
-        on it, and its duration is used unless ``duration`` is given). A lookup
-        running longer than ``timeout`` seconds is cancelled and raises
-        LookupTimeout.
-        """
-        sql, query, seconds = _query(fingerprint, duration)
-        params = {
-            "query": query,
-            "duration": seconds,
-            "max_duration_diff": check_duration("max_duration_diff", max_duration_diff, MAX_DURATION_DIFF),
-            "min_score": _check_score(min_score),
-            "max_results": _check_max_results(max_results),
-            "with_meta": bool(include_meta),
-        }
-        budget = _check_timeout(timeout)
-        dbname = self.settings.dbname("fingerprint")
-        with self.connection("fingerprint", read_only=True) as conn, translated(dbname, "lookup"):
-            try:
-                with conn.transaction():
-                    # Transaction-local, so the pooled connection keeps its own setting.
-                    milliseconds = "0" if budget is None else str(max(1, round(budget * 1000)))
-                    conn.execute("SELECT set_config('statement_timeout', %s, true)", [milliseconds])
-                    rows = conn.execute(sql, params).fetchall()
-            except errors.QueryCanceled as exc:
-                limit = "by the server" if budget is None else f"after {budget} s (its timeout)"
-                raise LookupTimeout(f"lookup cancelled {limit}") from exc
-        return [_match(row) for row in rows]

@@ -22,7 +22,7 @@ import psycopg
 from psycopg import errors as pgerrors
 
 from .checks import check_int
-from .client import ClientBase
+from .pools import Pools
 
 SUBMISSION_RETENTION_DAYS: Final = 30
 DEFAULT_BATCH_SIZE: Final = 1000
@@ -57,13 +57,16 @@ class MaintenanceReport:
     track_stats_rows: int
 
 
-class MaintenanceMixin(ClientBase):
+class Maintenance:
     """The periodic cleanup jobs."""
+
+    def __init__(self, pools: Pools) -> None:
+        self._pools = pools
 
     def create_submission_partitions(self, months_ahead: int = 3) -> int:
         """Create the submission partitions of this month and the next ones; return how many were new."""
         months_ahead = check_int("months_ahead", months_ahead, minimum=0, maximum=120)
-        with self.connection("ingest") as conn:
+        with self._pools.connection("ingest", "maintenance") as conn:
             row = conn.execute(
                 "SELECT create_submission_partitions(months_ahead => %s)", [months_ahead]
             ).fetchone()
@@ -80,7 +83,7 @@ class MaintenanceMixin(ClientBase):
         """
         days = check_int("older_than_days", older_than_days, minimum=1, maximum=36500)
         batch = check_int("batch_size", batch_size, minimum=1, maximum=1_000_000)
-        with self.connection("ingest") as conn:
+        with self._pools.connection("ingest", "maintenance") as conn:
             cutoff = _scalar(conn, "SELECT now() - make_interval(days => %s)", [days])
             dropped = tuple(_drop_old_partitions(conn, cutoff))
             deleted = 0
@@ -105,9 +108,9 @@ class MaintenanceMixin(ClientBase):
         which keeps every stored submission's reference valid.
         """
         batch = check_int("batch_size", batch_size, minimum=1, maximum=1_000_000)
-        with self.connection("fingerprint") as conn:
+        with self._pools.connection("fingerprint", "maintenance") as conn:
             candidates = _ids(conn, f"SELECT id FROM meta AS m WHERE {ORPHANED_META} ORDER BY id")
-        with self.connection("ingest") as conn:
+        with self._pools.connection("ingest", "maintenance") as conn:
             kept = _referenced(conn, "SELECT DISTINCT meta_id FROM submission", "meta_id", candidates)
         doomed = [c for c in candidates if c not in kept]
         return self._delete_locked("meta", "m", ORPHANED_META, doomed, batch)
@@ -119,11 +122,11 @@ class MaintenanceMixin(ClientBase):
         A track a stored submission result names stays until that result is deleted.
         """
         batch = check_int("batch_size", batch_size, minimum=1, maximum=1_000_000)
-        with self.connection("fingerprint") as conn:
+        with self._pools.connection("fingerprint", "maintenance") as conn:
             candidates = _ids(
                 conn, f"SELECT id FROM track AS t WHERE {UNREFERENCED_DISABLED_TRACK} ORDER BY id"
             )
-        with self.connection("ingest") as conn:
+        with self._pools.connection("ingest", "maintenance") as conn:
             kept = _referenced(
                 conn, "SELECT DISTINCT track_id FROM submission_result", "track_id", candidates
             )
@@ -132,11 +135,11 @@ class MaintenanceMixin(ClientBase):
 
     def refresh_track_stats(self) -> int:
         """Refresh track_stats without blocking its readers; return its row count."""
-        with self.connection("fingerprint") as conn:
+        with self._pools.connection("fingerprint", "maintenance") as conn:
             conn.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY track_stats")
             return int(_scalar(conn, "SELECT count(*) FROM track_stats"))
 
-    def run_maintenance(self) -> MaintenanceReport:
+    def run(self) -> MaintenanceReport:
         """Every job with its defaults, in an order where each one's work helps the next."""
         return MaintenanceReport(
             partitions_created=self.create_submission_partitions(),
@@ -150,7 +153,7 @@ class MaintenanceMixin(ClientBase):
         deleted = 0
         for start in range(0, len(ids), batch):
             chunk = ids[start : start + batch]
-            with self.connection("fingerprint") as conn, conn.transaction():
+            with self._pools.connection("fingerprint", "maintenance") as conn, conn.transaction():
                 locked = _ids(
                     conn,
                     f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE SKIP LOCKED",

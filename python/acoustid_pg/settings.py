@@ -16,6 +16,7 @@ from typing import Any, Final
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from .dberrors import first_line
 from .errors import ConnectError, SettingsError
 
 DATABASES: Final = ("app", "fingerprint", "ingest")
@@ -69,7 +70,7 @@ class Settings:
         try:
             params = conninfo_to_dict(dsn or "")
         except psycopg.ProgrammingError as exc:
-            raise SettingsError(f"invalid connection string: {_first_line(exc)}") from exc
+            raise SettingsError(f"invalid connection string: {first_line(exc)}") from exc
         if "dbname" in params:
             raise SettingsError(
                 "the connection string must not name a database: use --dbname, --app-db, "
@@ -101,9 +102,4 @@ class Settings:
         try:
             return psycopg.connect(self.dsn(dbname), autocommit=autocommit)
         except psycopg.OperationalError as exc:
-            raise ConnectError(f"cannot connect to database {dbname!r}: {_first_line(exc)}") from exc
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
+            raise ConnectError(f"cannot connect to database {dbname!r}: {first_line(exc)}") from exc

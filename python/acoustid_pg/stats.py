@@ -31,8 +31,8 @@ from .checks import (
     check_int,
     check_ip,
 )
-from .client import ClientBase
 from .errors import InvalidArgumentError, NotFoundError
+from .pools import Pools
 from .settings import DATABASES
 
 MAX_USER_AGENT_LENGTH: Final = 1000  # stats_user_agents.user_agent is varchar(1000)
@@ -68,8 +68,11 @@ class TopAccount:
     count: int
 
 
-class StatsMixin(ClientBase):
+class Stats:
     """Lookup, user-agent and daily statistics (app database)."""
+
+    def __init__(self, pools: Pools) -> None:
+        self._pools = pools
 
     def record_lookup(self, application_id: int, *, hit: bool, at: dt.datetime | None = None) -> None:
         """Count one lookup (a hit found a track, a miss did not) in its UTC hour."""
@@ -119,7 +122,7 @@ class StatsMixin(ClientBase):
             "by": check_int("by", by, minimum=-MAX_BIGINT, maximum=MAX_BIGINT),
             "day": None if day is None else check_day("day", day),
         }
-        with self.connection("app") as conn:
+        with self._pools.connection("app", "statistics") as conn:
             try:
                 row = conn.execute(
                     f"""INSERT INTO stats (name, date, value)
@@ -138,13 +141,13 @@ class StatsMixin(ClientBase):
         name = check_counter_name("name", name)
         value = check_int("value", value, minimum=-MAX_BIGINT, maximum=MAX_BIGINT)
         checked = None if day is None else check_day("day", day)
-        with self.connection("app") as conn:
+        with self._pools.connection("app", "statistics") as conn:
             _set_counters(conn, checked, {name: value})
 
     def counters(self, day: dt.date | None = None) -> dict[str, int]:
         """Every daily counter of a UTC day (today if not given)."""
         checked = None if day is None else check_day("day", day)
-        with self.connection("app") as conn:
+        with self._pools.connection("app", "statistics") as conn:
             rows = conn.execute(
                 f"SELECT name, value FROM stats WHERE date = coalesce(%s::date, {TODAY_UTC}) ORDER BY name",
                 [checked],
@@ -158,7 +161,7 @@ class StatsMixin(ClientBase):
         day's events are counted within that UTC day. Running it again overwrites.
         """
         checked = None if day is None else check_day("day", day)
-        with self.connection("app") as conn:
+        with self._pools.connection("app", "statistics") as conn:
             row = conn.execute(f"SELECT coalesce(%s::date, {TODAY_UTC})", [checked]).fetchone()
         assert row is not None
         the_day: dt.date = row[0]
@@ -166,13 +169,13 @@ class StatsMixin(ClientBase):
         window = {"start": start, "end": start + dt.timedelta(days=1)}
         found: dict[str, int] = {}
         for database in DATABASES:
-            with self.connection(database) as conn:
+            with self._pools.connection(database, "statistics") as conn:
                 for db, name, query in DAILY_COUNTERS:
                     if db == database:
                         row = conn.execute(query, window if "%(" in query else None).fetchone()
                         assert row is not None
                         found[name] = int(row[0])
-        with self.connection("app") as conn, conn.transaction():
+        with self._pools.connection("app", "statistics") as conn, conn.transaction():
             _set_counters(conn, the_day, found)
         return dict(sorted(found.items()))
 
@@ -180,14 +183,14 @@ class StatsMixin(ClientBase):
         """Replace stats_top_accounts with the accounts that submitted most in the last ``days``."""
         days = check_int("days", days, minimum=1, maximum=36500)
         limit = check_int("limit", limit, minimum=1, maximum=1_000_000)
-        with self.connection("ingest") as conn:
+        with self._pools.connection("ingest", "statistics") as conn:
             counts = conn.execute(
                 """SELECT account_id, count(*) FROM submission
                 WHERE account_id IS NOT NULL AND created >= now() - make_interval(days => %s)
                 GROUP BY account_id""",
                 [days],
             ).fetchall()
-        with self.connection("app") as conn, conn.transaction():
+        with self._pools.connection("app", "statistics") as conn, conn.transaction():
             # Readers still read; a second refresh waits instead of colliding on account_id.
             conn.execute("LOCK TABLE stats_top_accounts IN EXCLUSIVE MODE")
             conn.execute("DELETE FROM stats_top_accounts")
@@ -204,7 +207,7 @@ class StatsMixin(ClientBase):
         return sorted((TopAccount(a, c) for a, c in rows), key=lambda t: (-t.count, t.account_id))
 
     def _upsert_for_application(self, query: str, values: dict[str, Any]) -> None:
-        with self.connection("app") as conn:
+        with self._pools.connection("app", "statistics") as conn:
             try:
                 conn.execute(query, values)
             except pgerrors.ForeignKeyViolation:

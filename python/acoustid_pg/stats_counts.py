@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .checks import check_id, check_int, check_ip
-from .pools_protocol import ConnectionSource
+from .pools import Pools
 from .stats import MAX_USER_AGENT_LENGTH
 
 MAX_COUNT = 2**31 - 1  # the count columns are integers
@@ -49,7 +49,7 @@ def _user_agent(text: str) -> str:
 class StatsCounts:
     """Bulk additions to stats_lookups and stats_user_agents."""
 
-    def __init__(self, pools: ConnectionSource) -> None:
+    def __init__(self, pools: Pools) -> None:
         self._pools = pools
 
     def add_lookups(self, counts: Iterable[LookupCount]) -> int:
@@ -57,7 +57,7 @@ class StatsCounts:
         rows = list(_lookup_rows(counts))
         if not rows:
             return 0
-        with self._pools.connection("app") as conn, conn.transaction():
+        with self._pools.connection("app", "lookup statistics") as conn, conn.transaction():
             cursor = conn.execute(
                 """INSERT INTO stats_lookups AS s (hour, application_id, count_hits, count_misses)
                 SELECT date_trunc('hour', c.hour, 'UTC'), c.application_id, sum(c.hits), sum(c.misses)
@@ -77,7 +77,7 @@ class StatsCounts:
         rows = list(_user_agent_rows(counts))
         if not rows:
             return 0
-        with self._pools.connection("app") as conn, conn.transaction():
+        with self._pools.connection("app", "lookup statistics") as conn, conn.transaction():
             cursor = conn.execute(
                 """INSERT INTO stats_user_agents AS s (date, application_id, user_agent, ip, count)
                 SELECT c.day, c.application_id, c.user_agent, c.ip, sum(c.count)

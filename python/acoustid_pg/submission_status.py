@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from .pools_protocol import ConnectionSource
+from .pools import Pools
 from .track_reads import TrackReads
 
 PENDING: Final = "pending"
@@ -28,7 +28,7 @@ class SubmissionStatus:
 
 
 class SubmissionStatuses:
-    def __init__(self, pools: ConnectionSource) -> None:
+    def __init__(self, pools: Pools) -> None:
         self._pools = pools
         self._tracks = TrackReads(pools)
 
@@ -37,7 +37,7 @@ class SubmissionStatuses:
         wanted = list(dict.fromkeys(submission_ids))
         if not wanted:
             return []
-        with self._pools.connection("ingest") as conn:
+        with self._pools.connection("ingest", "submission status") as conn:
             rows = conn.execute(
                 """SELECT s.id, s.handled, r.track_id, r.fingerprint_id, r.skip_reason
                 FROM submission AS s LEFT JOIN submission_result AS r ON r.submission_id = s.id

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .lookup import Mbid, Meta
-from .pools_protocol import ConnectionSource
+from .pools import Pools
 
 MAX_MERGE_HOPS: Final = 64  # a longer merge chain would be a bug; stop rather than loop
 
@@ -57,7 +57,7 @@ class StoredFingerprint:
 
 
 class TrackReads:
-    def __init__(self, pools: ConnectionSource) -> None:
+    def __init__(self, pools: Pools) -> None:
         self._pools = pools
 
     def resolve_gids(self, gids: Iterable[uuid.UUID]) -> dict[uuid.UUID, LiveTrack]:
@@ -65,7 +65,7 @@ class TrackReads:
         wanted = list(dict.fromkeys(gids))
         if not wanted:
             return {}
-        with self._pools.connection("fingerprint", read_only=True) as conn:
+        with self._pools.connection("fingerprint", "track read", read_only=True) as conn:
             rows = conn.execute(
                 f"""WITH start AS (SELECT id, gid FROM track WHERE gid = ANY(%s))
                 SELECT s.gid, r.id, r.gid FROM start AS s
@@ -80,7 +80,7 @@ class TrackReads:
         wanted = sorted(set(track_ids))
         if not wanted:
             return {}
-        with self._pools.connection("fingerprint", read_only=True) as conn:
+        with self._pools.connection("fingerprint", "track read", read_only=True) as conn:
             rows = conn.execute(_FOLLOW_MERGES.format(where="id = ANY(%s)"), [wanted]).fetchall()
         return {start: LiveTrack(track_id, gid) for start, track_id, gid in rows}
 
@@ -93,7 +93,7 @@ class TrackReads:
             return {}
         mbids: dict[int, list[Mbid]] = {}
         metas: dict[int, list[Meta]] = {}
-        with self._pools.connection("fingerprint", read_only=True) as conn:
+        with self._pools.connection("fingerprint", "track read", read_only=True) as conn:
             for track_id, mbid, count in conn.execute(
                 """SELECT track_id, mbid, submission_count FROM track_mbid
                 WHERE track_id = ANY(%s) AND NOT disabled ORDER BY track_id, mbid""",
@@ -121,7 +121,7 @@ class TrackReads:
         found: dict[uuid.UUID, list[MbidTrack]] = {mbid: [] for mbid in mbids}
         if not found:
             return found
-        with self._pools.connection("fingerprint", read_only=True) as conn:
+        with self._pools.connection("fingerprint", "track read", read_only=True) as conn:
             for mbid, gid, disabled in conn.execute(
                 """SELECT tm.mbid, t.gid, tm.disabled
                 FROM track_mbid AS tm JOIN track AS t ON t.id = tm.track_id
@@ -134,7 +134,7 @@ class TrackReads:
 
     def by_puid(self, puid: uuid.UUID) -> list[uuid.UUID]:
         """Gids of the live tracks linked to a PUID, oldest first."""
-        with self._pools.connection("fingerprint", read_only=True) as conn:
+        with self._pools.connection("fingerprint", "track read", read_only=True) as conn:
             rows = conn.execute(
                 """SELECT t.gid FROM track_puid AS tp JOIN track AS t ON t.id = tp.track_id
                 WHERE tp.puid = %s AND t.new_id IS NULL AND NOT t.disabled ORDER BY t.id""",
@@ -143,7 +143,7 @@ class TrackReads:
         return [row[0] for row in rows]
 
     def fingerprint(self, fingerprint_id: int) -> StoredFingerprint | None:
-        with self._pools.connection("fingerprint", read_only=True) as conn:
+        with self._pools.connection("fingerprint", "track read", read_only=True) as conn:
             row = conn.execute(
                 """SELECT f.id, f.fingerprint, f.length, t.gid
                 FROM fingerprint AS f JOIN track AS t ON t.id = f.track_id WHERE f.id = %s""",
@@ -156,7 +156,7 @@ class TrackReads:
         wanted = sorted(set(fingerprint_ids))
         if not wanted:
             return {}
-        with self._pools.connection("fingerprint", read_only=True) as conn:
+        with self._pools.connection("fingerprint", "track read", read_only=True) as conn:
             rows: list[Any] = conn.execute(
                 "SELECT id, track_id FROM fingerprint WHERE id = ANY(%s)", [wanted]
             ).fetchall()

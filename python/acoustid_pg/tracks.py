@@ -17,8 +17,8 @@ import psycopg
 from psycopg import errors as pgerrors
 
 from .checks import TrackRef, check_id, check_optional_text, check_track_ref, check_uuid
-from .client import ClientBase
 from .errors import InvalidArgumentError, NotFoundError, TrackMergeError
+from .pools import Pools
 
 MAX_NOTE_LENGTH: Final = 10_000
 # A merge locks its tracks in id order; a deadlock is still possible with a concurrent merge
@@ -52,10 +52,13 @@ class _Track:
     disabled: bool
 
 
-class TracksMixin(ClientBase):
+class Tracks:
     """Track merges and track-MBID link moderation with an audit trail."""
 
-    def merge_tracks(self, target: TrackRef | str, sources: Iterable[TrackRef | str]) -> MergeResult:
+    def __init__(self, pools: Pools) -> None:
+        self._pools = pools
+
+    def merge(self, target: TrackRef | str, sources: Iterable[TrackRef | str]) -> MergeResult:
         """Merge ``sources`` into ``target`` (ids or gids) in one transaction.
 
         Sources already merged into the target are skipped; a source merged
@@ -65,7 +68,7 @@ class TracksMixin(ClientBase):
         source_refs = _check_sources(sources)
         for attempt in range(_MERGE_ATTEMPTS):
             try:
-                with self.connection("fingerprint") as conn, conn.transaction():
+                with self._pools.connection("fingerprint", "tracks") as conn, conn.transaction():
                     return _merge(conn, target_ref, source_refs)
             except pgerrors.CheckViolation as exc:  # the merge trigger refused: self-merge or cycle
                 hint = f" ({exc.diag.message_hint})" if exc.diag.message_hint else ""
@@ -75,7 +78,7 @@ class TracksMixin(ClientBase):
                     raise
         raise AssertionError("unreachable")
 
-    def disable_track_mbid(
+    def disable_mbid(
         self, track: TrackRef | str, mbid: uuid.UUID | str, *, account_id: int, note: str | None = None
     ) -> MbidChange:
         """Hide a track-MBID link from lookups, recording who did it and why.
@@ -85,7 +88,7 @@ class TracksMixin(ClientBase):
         """
         return self._set_mbid_disabled(track, mbid, True, account_id, note)
 
-    def enable_track_mbid(
+    def enable_mbid(
         self, track: TrackRef | str, mbid: uuid.UUID | str, *, account_id: int, note: str | None = None
     ) -> MbidChange:
         """Show a disabled track-MBID link again, with an audit row (idempotent like disabling)."""
@@ -98,10 +101,10 @@ class TracksMixin(ClientBase):
         link_mbid = check_uuid("mbid", mbid)
         who = check_id("account_id", account_id)
         why = check_optional_text("note", note, max_length=MAX_NOTE_LENGTH)
-        with self.connection("app") as conn:
+        with self._pools.connection("app", "tracks") as conn:
             if conn.execute("SELECT FROM account WHERE id = %s", [who]).fetchone() is None:
                 raise NotFoundError("account_id", f"no account {who}")
-        with self.connection("fingerprint") as conn, conn.transaction():
+        with self._pools.connection("fingerprint", "tracks") as conn, conn.transaction():
             live = _live_track(conn, track_ref)
             row = conn.execute(
                 "SELECT id, disabled FROM track_mbid WHERE track_id = %s AND mbid = %s FOR UPDATE",

@@ -3,21 +3,19 @@
 It sleeps on LISTEN (``submit`` NOTIFYs), with a poll interval as a fallback
 for lost notifications, and stops cleanly on SIGTERM or SIGINT: the batch in
 progress finishes and commits first. A killed worker loses nothing (see
-``acoustid_pg.ingest``). Run it as ``python -m acoustid_pg.worker``.
+``acoustid_pg.ingest``). Run it as ``acoustid-pg worker`` (or ``python -m acoustid_pg worker``).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import logging
 import os
 import select
 import signal
-import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from types import FrameType
 from typing import Any, Final
 
@@ -25,7 +23,6 @@ import psycopg
 from psycopg import sql
 
 from .api import AcoustID
-from .commands import connection_options, settings_from_args
 from .dberrors import first_line
 from .errors import AcoustidError, ConnectError
 from .ingest import NOTIFY_CHANNEL, ImportResult
@@ -139,34 +136,8 @@ class Worker:
         select.select([self._wake_read], [], [], seconds)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m acoustid_pg.worker",
-        parents=[connection_options()],
-        description="Import pending submissions until SIGTERM or SIGINT.",
-    )
-    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH, help="submissions per transaction")
-    parser.add_argument(
-        "--poll", type=float, default=DEFAULT_POLL_SECONDS, help="seconds between polls without NOTIFY"
-    )
-    parser.add_argument("--drain", action="store_true", help="exit once nothing is pending")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    try:
-        client = AcoustID(settings_from_args(args), min_size=1, max_size=2)
-    except AcoustidError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    worker = Worker(client, batch_size=args.batch_size, poll_seconds=args.poll)
-    with client:
-        try:
-            return run_worker(worker, args.drain)
-        finally:
-            worker.close()
-
-
-def run_worker(worker: Worker, drain_only: bool) -> int:
-    """Run with SIGTERM and SIGINT mapped to a clean stop; the exit status."""
+def run_worker(worker: Worker, drain_only: bool) -> None:
+    """Run with SIGTERM and SIGINT mapped to a clean stop (``acoustid-pg worker``)."""
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
         worker.stop()
@@ -174,17 +145,8 @@ def run_worker(worker: Worker, drain_only: bool) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     started = time.monotonic()
-    try:
-        if drain_only:
-            worker.drain()
-        else:
-            worker.run()
-    except AcoustidError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    if drain_only:
+        worker.drain()
+    else:
+        worker.run()
     log.info("stopped after %d submissions in %.1f s", worker.imported, time.monotonic() - started)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -32,7 +32,7 @@ def truth(deployment: Deployment) -> dict[int, SearchTerms]:
 
 
 def snapshot_copy(client: AcoustID) -> tuple[dict[int, SearchTerms], int]:
-    with client.search_terms_snapshot(batch_size=7) as snapshot:
+    with client.changelog.snapshot(batch_size=7) as snapshot:
         copy = dict(snapshot.terms())
     return copy, snapshot.cursor
 
@@ -58,7 +58,7 @@ def every_kind_of_change(client: AcoustID, deployment: Deployment, submitter: Su
     fingerprints = fp.execute("SELECT id, track_id FROM fingerprint ORDER BY id").fetchall()
     (updated, _), (deleted, _), (_, dropped_track), (_, target), (_, merged) = fingerprints[:5]
     fp.execute("UPDATE fingerprint SET fingerprint = %s WHERE id = %s", [recording(900 + round), updated])
-    client.merge_tracks(target, [merged])
+    client.tracks.merge(target, [merged])
     fp.execute("DELETE FROM fingerprint WHERE id = %s", [deleted])
     fp.execute("DELETE FROM track WHERE id = %s", [dropped_track])
 
@@ -74,14 +74,14 @@ def test_a_snapshot_copy_stays_in_sync_through_every_kind_of_change(fresh: Deplo
         every_kind_of_change(client, fresh, submitter, round)
         ops = fresh.fp.execute("SELECT DISTINCT op FROM fingerprint_changelog WHERE id > %s", [cursor])
         assert {op for (op,) in ops} == {"insert", "update", "delete"}
-        cursor = client.sync_search_terms(copy, cursor, batch_size=2)
+        cursor = client.changelog.sync_search_terms(copy, cursor, batch_size=2)
         assert copy == truth(fresh)
         assert cursor == newest(fresh)
-    assert client.changes(cursor) == []
+    assert client.changelog.changes(cursor) == []
 
     # Nothing pruned: replaying the whole log from 0 rebuilds the same copy.
     replayed: dict[int, SearchTerms] = {}
-    assert client.sync_search_terms(replayed, 0) == cursor
+    assert client.changelog.sync_search_terms(replayed, 0) == cursor
     assert replayed == copy
 
 
@@ -91,22 +91,22 @@ def test_a_consumer_behind_a_pruned_range_is_told_so(fresh: Deployment) -> None:
     behind = newest(fresh)
     import_recordings(client, fresh, submitter, 10, 3)
     ahead = newest(fresh)
-    assert client.prune_changelog(through=behind + 2) == behind + 2  # ids have no holes here
+    assert client.changelog.prune(through=behind + 2) == behind + 2  # ids have no holes here
 
     with pytest.raises(ChangelogGap) as gap:
-        client.changes(behind)
+        client.changelog.changes(behind)
     assert (gap.value.cursor, gap.value.pruned_through) == (behind, behind + 2)
     with pytest.raises(ChangelogGap):
-        client.sync_search_terms({}, 0)
-    assert [c.id for c in client.changes(behind + 2)] == list(range(behind + 3, ahead + 1))
-    state = client.changelog_state()
+        client.changelog.sync_search_terms({}, 0)
+    assert [c.id for c in client.changelog.changes(behind + 2)] == list(range(behind + 3, ahead + 1))
+    state = client.changelog.state()
     assert (state.oldest_id, state.newest_id, state.pruned_through) == (behind + 3, ahead, behind + 2)
 
     # A new consumer starts from a snapshot and keeps up from there.
     copy, cursor = snapshot_copy(client)
     assert cursor == ahead and copy == truth(fresh)
     every_kind_of_change(client, fresh, submitter, 0)
-    client.sync_search_terms(copy, cursor)
+    client.changelog.sync_search_terms(copy, cursor)
     assert copy == truth(fresh)
 
 
@@ -114,32 +114,32 @@ def test_pruning_never_passes_the_newest_entry_or_an_old_entry_behind_a_young_on
     client, submitter = fresh.client, new_submitter(fresh)
     import_recordings(client, fresh, submitter, 1, 2)
     last = newest(fresh)
-    assert client.prune_changelog(through=10**12) == last  # everything, and no further
-    assert client.changelog_state() == ChangelogState(None, None, last)
-    assert client.prune_changelog(through=10**12) == 0
+    assert client.changelog.prune(through=10**12) == last  # everything, and no further
+    assert client.changelog.state() == ChangelogState(None, None, last)
+    assert client.changelog.prune(through=10**12) == 0
     import_recordings(client, fresh, submitter, 20, 2)
-    assert client.changes(last)[0].id == last + 1  # later ids are not swallowed
+    assert client.changelog.changes(last)[0].id == last + 1  # later ids are not swallowed
 
     # older_than prunes the prefix of old entries: an old one after a young one stays.
-    ids = [c.id for c in client.changes(last)]
+    ids = [c.id for c in client.changelog.changes(last)]
     fp = fresh.fp
     fp.execute("UPDATE fingerprint_changelog SET created = now() - interval '2 days' WHERE id = ANY(%s)",
                [ids[:2] + ids[3:]])  # fmt: skip
-    assert client.prune_changelog(older_than=dt.timedelta(days=1)) == 2
-    assert [c.id for c in client.changes(ids[1])] == ids[2:]
+    assert client.changelog.prune(older_than=dt.timedelta(days=1)) == 2
+    assert [c.id for c in client.changelog.changes(ids[1])] == ids[2:]
     with pytest.raises(ChangelogGap):
-        client.changes(ids[0])
+        client.changelog.changes(ids[0])
 
 
 def test_bad_arguments_and_who_may_prune(fresh: Deployment) -> None:
     client = fresh.client
     for call in (
-        lambda: client.changes(-1),
-        lambda: client.changes(0, limit=0),
-        lambda: client.prune_changelog(),
-        lambda: client.prune_changelog(through=1, older_than=dt.timedelta(1)),
-        lambda: client.prune_changelog(older_than=dt.timedelta(seconds=-1)),
-        lambda: client.prune_changelog(through=-5),
+        lambda: client.changelog.changes(-1),
+        lambda: client.changelog.changes(0, limit=0),
+        lambda: client.changelog.prune(),
+        lambda: client.changelog.prune(through=1, older_than=dt.timedelta(1)),
+        lambda: client.changelog.prune(older_than=dt.timedelta(seconds=-1)),
+        lambda: client.changelog.prune(through=-5),
     ):
         with pytest.raises(InvalidArgumentError):
             call()
@@ -172,12 +172,12 @@ def test_a_consumer_following_concurrent_imports_converges(fresh: Deployment) ->
     copy, cursor = snapshot_copy(client)  # taken while imports commit
     rounds = 0
     while any(thread.is_alive() for thread in threads) and rounds < 10_000:
-        cursor = client.sync_search_terms(copy, cursor, batch_size=3)
+        cursor = client.changelog.sync_search_terms(copy, cursor, batch_size=3)
         rounds += 1
     for thread in threads:
         thread.join(60)
     assert failures == []
-    client.sync_search_terms(copy, cursor)
+    client.changelog.sync_search_terms(copy, cursor)
     assert copy == truth(fresh)
     assert len(copy) == scalar(fresh.fp, "SELECT count(*) FROM fingerprint") >= 60
     assert rounds > 1

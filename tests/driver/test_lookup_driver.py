@@ -6,15 +6,15 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
 import pytest
 
 import acoustid_pg
-from acoustid_pg import client as client_module
 from acoustid_pg import fingerprint as core
+from acoustid_pg import pools as pools_module
 from acoustid_pg.api import AcoustID
 from acoustid_pg.cluster import Cluster
 from acoustid_pg.errors import ConnectError, ConnectionLost, InvalidArgumentError, LookupTimeout, SchemaError
@@ -119,7 +119,7 @@ def test_a_lookup_past_its_budget_raises_lookup_timeout(
     locked_fingerprints.rollback()
     # The budget was the transaction's own: the pooled connection has no timeout left over.
     assert client.lookup(imported["items"], 100, timeout=None)[0].track_gid == imported["gid"]
-    with client.connection("fingerprint") as conn:
+    with client.pools.connection("fingerprint", "test") as conn:
         assert conn.execute("SHOW statement_timeout").fetchone() == ("0",)
 
 
@@ -160,7 +160,7 @@ def test_a_lost_connection_is_typed_and_the_next_call_reconnects(
 def test_missing_schema_extension_or_database(cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> None:
     bare = new_database(cluster, prefix="bare", template="template0")  # no extension, no schema
     extended = new_database(cluster, prefix="extended")  # the extensions, no schema
-    monkeypatch.setattr(client_module, "POOL_TIMEOUT_SECONDS", 1.0)
+    monkeypatch.setattr(pools_module, "POOL_TIMEOUT_SECONDS", 1.0)
     items = walk(random.Random(2))
     for name in (bare, extended):
         with acoustid_pg.connect(server_conninfo(cluster), fingerprint=name, app=name, ingest=name) as broken:
@@ -168,6 +168,18 @@ def test_missing_schema_extension_or_database(cluster: Cluster, monkeypatch: pyt
                 broken.lookup(items, 100)
             with pytest.raises(SchemaError, match="run `acoustid-pg init`"):
                 broken.process_submissions()
+            # every service object's calls are translated alike (they share Pools.connection)
+            service_calls: list[Callable[[], object]] = [
+                lambda: broken.accounts.get_account(1),
+                lambda: broken.accounts.validate_application_key("k" * 40),
+                lambda: broken.stats.counters(),
+                lambda: broken.tracks.merge(1, [2]),
+                lambda: broken.maintenance.refresh_track_stats(),
+                lambda: broken.changelog.state(),
+            ]
+            for call in service_calls:
+                with pytest.raises(SchemaError, match=rf"database '{name}' lacks the acoustid schema"):
+                    call()
     missing = acoustid_pg.connect(server_conninfo(cluster), fingerprint="no_such_database")
     with missing, pytest.raises(ConnectError, match="no_such_database"):
         missing.lookup(items, 100)

@@ -93,14 +93,14 @@ def test_handled_submissions_older_than_30_days_are_deleted(client: AcoustID, de
     recent = submit(deployment, moment - dt.timedelta(days=29, hours=23), handled=True)
     fresh_unhandled = submit(deployment, moment, handled=False)
 
-    assert client.delete_old_submissions(batch_size=2) == SubmissionCleanup(3, ())
+    assert client.maintenance.delete_old_submissions(batch_size=2) == SubmissionCleanup(3, ())
     assert remaining(deployment) == {
         "submission": [old_unhandled, recent, fresh_unhandled],
         "submission_result": [recent],
         "pending_submission": [old_unhandled, fresh_unhandled],
     }
     assert not set(old) & set(remaining(deployment)["submission"])
-    assert client.delete_old_submissions() == SubmissionCleanup(0, ())
+    assert client.maintenance.delete_old_submissions() == SubmissionCleanup(0, ())
 
 
 def test_old_months_are_dropped_whole_when_every_row_is_handled(
@@ -120,7 +120,7 @@ def test_old_months_are_dropped_whole_when_every_row_is_handled(
     waiting_in_three = submit(deployment, mid(three), handled=False)
     current = submit(deployment, moment, handled=True)
 
-    cleanup = client.delete_old_submissions()
+    cleanup = client.maintenance.delete_old_submissions()
 
     assert cleanup == SubmissionCleanup(1, (partition_name(four),))
     assert partitions(deployment) == sorted(
@@ -147,7 +147,7 @@ def test_bad_submission_cleanup_arguments(
 ) -> None:
     old = submit(deployment, now(deployment) - dt.timedelta(days=90), handled=True)
     with pytest.raises(InvalidArgumentError, match=re.escape(message)):
-        client.delete_old_submissions(**arguments)
+        client.maintenance.delete_old_submissions(**arguments)
     assert remaining(deployment)["submission"] == [old]
 
 
@@ -156,9 +156,9 @@ def test_bad_submission_cleanup_arguments(
 
 def test_upcoming_partitions_are_created_once(client: AcoustID, deployment: Deployment) -> None:
     moment = now(deployment).astimezone(UTC)
-    assert client.create_submission_partitions(months_ahead=2) == 3
-    assert client.create_submission_partitions(months_ahead=2) == 0
-    assert client.create_submission_partitions() == 1
+    assert client.maintenance.create_submission_partitions(months_ahead=2) == 3
+    assert client.maintenance.create_submission_partitions(months_ahead=2) == 0
+    assert client.maintenance.create_submission_partitions() == 1
     expected = [partition_name(months_ago(moment, -n)) for n in range(4)]
     assert partitions(deployment) == sorted([*expected, "submission_default"])
 
@@ -166,7 +166,7 @@ def test_upcoming_partitions_are_created_once(client: AcoustID, deployment: Depl
 @pytest.mark.parametrize("months", [-1, 121, "3", None])
 def test_bad_months_ahead(client: AcoustID, deployment: Deployment, months: Any) -> None:
     with pytest.raises(InvalidArgumentError, match="months_ahead: "):
-        client.create_submission_partitions(months)
+        client.maintenance.create_submission_partitions(months)
     assert partitions(deployment) == ["submission_default"]
 
 
@@ -187,11 +187,11 @@ def test_orphaned_meta_goes_unless_a_stored_submission_refers_to_it(
     submission = submit(deployment, now(deployment), handled=True, meta=referenced)
     submit(deployment, now(deployment), handled=True, meta=linked)
 
-    assert client.remove_orphaned_meta(batch_size=1) == 2
+    assert client.maintenance.remove_orphaned_meta(batch_size=1) == 2
     assert metas(deployment) == [linked, referenced]
     assert orphan not in metas(deployment) and another not in metas(deployment)
     deployment.ingest.execute("DELETE FROM submission WHERE id = %s", [submission])
-    assert client.remove_orphaned_meta() == 1
+    assert client.maintenance.remove_orphaned_meta() == 1
     assert metas(deployment) == [linked]
     assert scalar(fp, "SELECT count(*) FROM track_meta") == 1
 
@@ -216,7 +216,7 @@ def test_meta_being_linked_by_an_open_transaction_is_left_alone(
     with psycopg.connect(deployment.cluster.conninfo(deployment.names["fingerprint"])) as importer:
         # An import that found the orphaned row and linked it, not yet committed.
         importer.execute("INSERT INTO track_meta (track_id, meta_id) VALUES (%s, %s)", [track, reused])
-        assert run_with_timeout(client.remove_orphaned_meta) == 1
+        assert run_with_timeout(client.maintenance.remove_orphaned_meta) == 1
         importer.commit()
     assert metas(deployment) == [reused]
     assert scalar(fp, "SELECT meta_id FROM track_meta") == reused
@@ -232,7 +232,7 @@ def test_bad_batch_sizes(
     new_meta(deployment.fp, "orphan")
     new_track(deployment.fp, disabled=True)
     with pytest.raises(InvalidArgumentError, match=f"batch_size: {message}"):
-        getattr(client, job)(batch_size=batch_size)
+        getattr(client.maintenance, job)(batch_size=batch_size)
     assert scalar(deployment.fp, "SELECT (SELECT count(*) FROM meta) + (SELECT count(*) FROM track)") == 2
 
 
@@ -260,7 +260,7 @@ def test_only_unreferenced_disabled_tracks_are_removed(client: AcoustID, deploym
     # A merged track keeps redirecting its gid; a disabled track others were merged into holds them.
     target = new_track(fp)
     merged = new_track(fp)
-    client.merge_tracks(target, [merged])
+    client.tracks.merge(target, [merged])
     holder, merged_into_holder = new_track(fp, disabled=True), new_track(fp)
     fp.execute("UPDATE track SET new_id = %s WHERE id = %s", [holder, merged_into_holder])
     named_by_result = new_track(fp, disabled=True)
@@ -270,13 +270,13 @@ def test_only_unreferenced_disabled_tracks_are_removed(client: AcoustID, deploym
     )
 
     before = [row[0] for row in fp.execute("SELECT id FROM track ORDER BY id")]
-    assert client.remove_unreferenced_disabled_tracks(batch_size=1) == 1
+    assert client.maintenance.remove_unreferenced_disabled_tracks(batch_size=1) == 1
     after = [row[0] for row in fp.execute("SELECT id FROM track ORDER BY id")]
     assert after == [t for t in before if t != doomed]
     assert live_empty in after and merged in after
 
     deployment.ingest.execute("DELETE FROM submission WHERE id = %s", [submission])
-    assert client.remove_unreferenced_disabled_tracks() == 1
+    assert client.maintenance.remove_unreferenced_disabled_tracks() == 1
     assert named_by_result not in [row[0] for row in fp.execute("SELECT id FROM track")]
 
 
@@ -290,7 +290,7 @@ def test_a_track_being_filled_by_an_open_transaction_is_left_alone(
         writer.execute(
             "INSERT INTO fingerprint (track_id, fingerprint, length) VALUES (%s, '{1,2,3}', 30)", [filling]
         )
-        assert run_with_timeout(client.remove_unreferenced_disabled_tracks) == 1
+        assert run_with_timeout(client.maintenance.remove_unreferenced_disabled_tracks) == 1
         writer.commit()
     assert [row[0] for row in fp.execute("SELECT id FROM track")] == [filling]
 
@@ -307,7 +307,7 @@ def test_track_stats_refresh_does_not_block_readers(client: AcoustID, deployment
     link_mbid(fp, track, uuid.uuid4(), backers=2)
     with psycopg.connect(deployment.cluster.conninfo(deployment.names["fingerprint"])) as reader:
         assert reader.execute("SELECT count(*) FROM track_stats").fetchone() == (0,)  # holds its lock
-        assert run_with_timeout(client.refresh_track_stats) == 2
+        assert run_with_timeout(client.maintenance.refresh_track_stats) == 2
         reader.rollback()
     stats = fp.execute(
         "SELECT track_id, fingerprint_count, mbid_count FROM track_stats ORDER BY 1"
@@ -324,7 +324,7 @@ def test_run_maintenance_reports_every_job(client: AcoustID, deployment: Deploym
     new_track(fp, disabled=True)
     new_fingerprint(fp, new_track(fp))
     submit(deployment, now(deployment) - dt.timedelta(days=45), handled=True)
-    report = client.run_maintenance()
+    report = client.maintenance.run()
     assert report == MaintenanceReport(
         partitions_created=4,
         submissions=SubmissionCleanup(1, ()),
@@ -343,7 +343,7 @@ def test_the_jobs_work_in_the_one_database_layout(cluster: Cluster, schema_dbnam
     ):
         track = new_track(conn, disabled=True)
         conn.execute("INSERT INTO meta (track) VALUES ('orphan')")
-        report = client.run_maintenance()
+        report = client.maintenance.run()
         assert (report.orphaned_meta_removed, report.disabled_tracks_removed) == (1, 1)
-        assert client.update_daily_counters()["track.count"] == 0
+        assert client.stats.update_daily_counters()["track.count"] == 0
         assert conn.execute("SELECT count(*) FROM track WHERE id = %s", [track]).fetchone() == (0,)

@@ -36,7 +36,7 @@ def snapshot(conn: psycopg.Connection) -> tuple[Any, ...]:
 
 @pytest.fixture
 def moderator(client: AcoustID) -> int:
-    return client.create_account("moderator").id
+    return client.accounts.create_account("moderator").id
 
 
 def test_merging_three_tracks_with_overlapping_mbids(
@@ -51,9 +51,9 @@ def test_merging_three_tracks_with_overlapping_mbids(
     link_mbid(fp, t2, Y, backers=1)
     link_mbid(fp, t3, Y, backers=3)
     link_mbid(fp, t3, Z, backers=1)
-    audit = client.disable_track_mbid(t2, Y, account_id=moderator, note="wrong recording")
+    audit = client.tracks.disable_mbid(t2, Y, account_id=moderator, note="wrong recording")
 
-    result = client.merge_tracks(track_gid(fp, t1), [t2, str(track_gid(fp, t3))])
+    result = client.tracks.merge(track_gid(fp, t1), [t2, str(track_gid(fp, t3))])
 
     assert result == MergeResult(t1, track_gid(fp, t1), (t2, t3), 3)
     assert tracks(fp) == [(t1, None, False), (t2, t1, True), (t3, t1, True)]
@@ -78,8 +78,8 @@ def test_a_merged_gid_names_the_track_it_was_merged_into(client: AcoustID, deplo
     fp = deployment.fp
     t1, t2, t3 = new_track(fp), new_track(fp), new_track(fp)
     new_fingerprint(fp, t3)
-    client.merge_tracks(t1, [t2])
-    result = client.merge_tracks(track_gid(fp, t2), [t3])
+    client.tracks.merge(t1, [t2])
+    result = client.tracks.merge(track_gid(fp, t2), [t3])
     assert (result.target_id, result.merged_ids, result.fingerprints_moved) == (t1, (t3,), 1)
     assert tracks(fp) == [(t1, None, False), (t2, t1, True), (t3, t1, True)]
 
@@ -87,19 +87,19 @@ def test_a_merged_gid_names_the_track_it_was_merged_into(client: AcoustID, deplo
 def test_merging_again_is_a_no_op(client: AcoustID, deployment: Deployment) -> None:
     fp = deployment.fp
     t1, t2 = new_track(fp), new_track(fp)
-    client.merge_tracks(t1, [t2])
+    client.tracks.merge(t1, [t2])
     before = snapshot(fp)
-    assert client.merge_tracks(t1, [t2, t2]).merged_ids == ()
+    assert client.tracks.merge(t1, [t2, t2]).merged_ids == ()
     assert snapshot(fp) == before
 
 
 def test_a_source_merged_elsewhere_is_refused(client: AcoustID, deployment: Deployment) -> None:
     fp = deployment.fp
     t1, t2, t3, t4 = (new_track(fp) for _ in range(4))
-    client.merge_tracks(t1, [t2])
+    client.tracks.merge(t1, [t2])
     before = snapshot(fp)
     with pytest.raises(TrackMergeError, match=f"it was already merged into track {t1}"):
-        client.merge_tracks(t3, [t4, t2])
+        client.tracks.merge(t3, [t4, t2])
     assert snapshot(fp) == before
 
 
@@ -109,19 +109,19 @@ def test_a_self_merge_is_refused_and_nothing_is_merged(client: AcoustID, deploym
     new_fingerprint(fp, t2)
     before = snapshot(fp)
     with pytest.raises(TrackMergeError, match=f"cannot merge track {t1} into itself"):
-        client.merge_tracks(t1, [t2, str(track_gid(fp, t1))])
+        client.tracks.merge(t1, [t2, str(track_gid(fp, t1))])
     assert snapshot(fp) == before
 
 
 def test_a_cycle_is_refused_by_the_trigger(client: AcoustID, deployment: Deployment) -> None:
     fp = deployment.fp
     a, b = new_track(fp), new_track(fp)
-    client.merge_tracks(b, [a])
+    client.tracks.merge(b, [a])
     before = snapshot(fp)
     with pytest.raises(
         TrackMergeError, match=rf"track {a} was merged into track {b} \(the merge would make a cycle\)"
     ):
-        client.merge_tracks(a, [b])
+        client.tracks.merge(a, [b])
     assert snapshot(fp) == before
 
 
@@ -129,7 +129,7 @@ def test_a_disabled_target_is_refused(client: AcoustID, deployment: Deployment) 
     fp = deployment.fp
     off, t2 = new_track(fp, disabled=True), new_track(fp)
     with pytest.raises(TrackMergeError, match=f"cannot merge into track {off}: it is disabled"):
-        client.merge_tracks(off, [t2])
+        client.tracks.merge(off, [t2])
     assert tracks(fp) == [(off, None, True), (t2, None, False)]
 
 
@@ -138,9 +138,9 @@ def test_unknown_tracks_are_not_found(client: AcoustID, deployment: Deployment) 
     t1, t2 = new_track(fp), new_track(fp)
     nowhere = uuid.uuid4()
     with pytest.raises(NotFoundError, match="target: no track 999"):
-        client.merge_tracks(999, [t1])
+        client.tracks.merge(999, [t1])
     with pytest.raises(NotFoundError, match=f"sources\\[1\\]: no track with gid {nowhere}"):
-        client.merge_tracks(t1, [t2, nowhere])
+        client.tracks.merge(t1, [t2, nowhere])
     assert tracks(fp) == [(t1, None, False), (t2, None, False)]
 
 
@@ -158,7 +158,7 @@ def test_unknown_tracks_are_not_found(client: AcoustID, deployment: Deployment) 
 )
 def test_bad_merge_arguments(client: AcoustID, target: Any, sources: Any, message: str) -> None:
     with pytest.raises(InvalidArgumentError, match=re.escape(message)):
-        client.merge_tracks(target, sources)
+        client.tracks.merge(target, sources)
 
 
 def test_crossing_concurrent_merges_never_both_win(client: AcoustID, deployment: Deployment) -> None:
@@ -166,7 +166,7 @@ def test_crossing_concurrent_merges_never_both_win(client: AcoustID, deployment:
 
     def merge(job: tuple[int, int]) -> str:
         try:
-            client.merge_tracks(job[0], [job[1]])
+            client.tracks.merge(job[0], [job[1]])
             return "merged"
         except TrackMergeError:
             return "refused"
@@ -197,15 +197,15 @@ def test_disable_and_enable_write_one_audit_row_per_change(
     link = link_mbid(fp, track, X)
     gid = track_gid(fp, track)
 
-    first = client.disable_track_mbid(gid, str(X), account_id=moderator, note="a cover")
-    again = client.disable_track_mbid(track, X, account_id=moderator, note="twice")
+    first = client.tracks.disable_mbid(gid, str(X), account_id=moderator, note="a cover")
+    again = client.tracks.disable_mbid(track, X, account_id=moderator, note="twice")
     assert (first.changed, first.disabled, first.track_gid) == (True, True, gid)
     assert (again.changed, again.disabled, again.change_id) == (False, True, None)
     assert links(fp) == [(track, X, 1, True)]
 
-    enabled = client.enable_track_mbid(track, X, account_id=moderator)
+    enabled = client.tracks.enable_mbid(track, X, account_id=moderator)
     assert (enabled.changed, enabled.disabled) == (True, False)
-    assert not client.enable_track_mbid(track, X, account_id=moderator).changed
+    assert not client.tracks.enable_mbid(track, X, account_id=moderator).changed
     assert links(fp) == [(track, X, 1, False)]
     assert changes(fp) == [(link, moderator, True, "a cover", True), (link, moderator, False, None, True)]
     assert [first.change_id, enabled.change_id] == [
@@ -219,8 +219,8 @@ def test_moderating_through_a_merged_gid_changes_the_live_link(
     fp = deployment.fp
     t1, t2 = new_track(fp), new_track(fp)
     link_mbid(fp, t2, X)
-    client.merge_tracks(t1, [t2])
-    change = client.disable_track_mbid(track_gid(fp, t2), X, account_id=moderator)
+    client.tracks.merge(t1, [t2])
+    change = client.tracks.disable_mbid(track_gid(fp, t2), X, account_id=moderator)
     assert (change.track_id, change.track_gid) == (t1, track_gid(fp, t1))
     assert links(fp) == [(t1, X, 1, True)]
 
@@ -231,11 +231,11 @@ def test_unknown_links_tracks_and_accounts(client: AcoustID, deployment: Deploym
     link_mbid(fp, track, X)
     gid = track_gid(fp, track)
     with pytest.raises(NotFoundError, match=f"mbid: track {gid} has no link to MBID {Y}"):
-        client.disable_track_mbid(track, Y, account_id=moderator)
+        client.tracks.disable_mbid(track, Y, account_id=moderator)
     with pytest.raises(NotFoundError, match="track: no track 999"):
-        client.disable_track_mbid(999, X, account_id=moderator)
+        client.tracks.disable_mbid(999, X, account_id=moderator)
     with pytest.raises(NotFoundError, match="account_id: no account 999"):
-        client.disable_track_mbid(track, X, account_id=999)
+        client.tracks.disable_mbid(track, X, account_id=999)
     assert links(fp) == [(track, X, 1, False)]
     assert changes(fp) == []
 
@@ -257,7 +257,7 @@ def test_bad_moderation_arguments(
     link_mbid(deployment.fp, track, X)
     call = {"track": track, "mbid": X, "account_id": moderator, **arguments}
     with pytest.raises(InvalidArgumentError, match=re.escape(message)):
-        client.disable_track_mbid(call.pop("track"), call.pop("mbid"), **call)
+        client.tracks.disable_mbid(call.pop("track"), call.pop("mbid"), **call)
     assert links(deployment.fp) == [(track, X, 1, False)]
 
 
@@ -284,5 +284,5 @@ def test_no_link_changes_without_its_audit_row(
     track = new_track(deployment.fp)
     link_mbid(deployment.fp, track, X)
     with pytest.raises(psycopg.errors.RaiseException, match="audit refused"):
-        client.disable_track_mbid(track, X, account_id=moderator)
+        client.tracks.disable_mbid(track, X, account_id=moderator)
     assert links(deployment.fp) == [(track, X, 1, False)]

@@ -71,7 +71,7 @@ def test_the_worker_process_stops_cleanly_on_sigterm_and_sigint(
     deployment: Deployment, submitter: Submitter
 ) -> None:
     listening = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%%'"
-    command = worker_command(deployment, "-m", "acoustid_pg.worker", "--poll", "30")
+    command = worker_command(deployment, "-m", "acoustid_pg", "worker", "--poll", "30")
     for stop in (signal.SIGTERM, signal.SIGINT):
         process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True)
         assert wait_for(lambda: scalar(deployment.ingest, listening) == 1, 30)

@@ -63,11 +63,11 @@ def populate(deployment: Deployment) -> tuple[set[int], set[int]]:
     while client.process_submissions(50):
         pass
     gids = [row[0] for row in deployment.fp.execute("SELECT gid FROM track ORDER BY id LIMIT 3").fetchall()]
-    client.merge_tracks(gids[0], [gids[1]])
+    client.tracks.merge(gids[0], [gids[1]])
     mbid = scalar(deployment.fp, "SELECT mbid FROM track_mbid WHERE track_id = 3")
-    client.disable_track_mbid(gids[2], mbid, account_id=submitter.account_id, note="wrong recording")
-    client.record_lookup(submitter.application_id, hit=True)
-    client.refresh_track_stats()
+    client.tracks.disable_mbid(gids[2], mbid, account_id=submitter.account_id, note="wrong recording")
+    client.stats.record_lookup(submitter.application_id, hit=True)
+    client.maintenance.refresh_track_stats()
     waiting = queue(deployment, submitter, 100, 5)
     return imported, waiting
 
@@ -75,10 +75,10 @@ def populate(deployment: Deployment) -> tuple[set[int], set[int]]:
 def test_dump_and_restore_into_a_fresh_cluster(tmp_path: Path) -> None:
     with own_deployment() as original:
         imported, waiting = populate(original)
-        key = original.client.create_application("backup", account_id=1).apikey
+        key = original.client.accounts.create_application("backup", account_id=1).apikey
         queries = [(recording(n), duration(n)) for n in (1, 2, 3, 5, 8, 13, 21, 34, 100, 500)]
         answers = [original.client.lookup(q, d, include_meta=True) for q, d in queries]
-        with original.client.search_terms_snapshot() as snapshot:
+        with original.client.changelog.snapshot() as snapshot:
             copy = dict(snapshot.terms())
         cursor = snapshot.cursor
         before = counts(original)
@@ -98,7 +98,7 @@ def test_dump_and_restore_into_a_fresh_cluster(tmp_path: Path) -> None:
             assert counts(restored) == before
             assert [client.lookup(q, d, include_meta=True) for q, d in queries] == answers
             assert sum(1 for found in answers if found) >= 8  # the comparison was not of empty answers
-            assert client.validate_application_key(key).name == "backup"
+            assert client.accounts.validate_application_key(key).name == "backup"
             for db, values in sequences.items():
                 assert (
                     restored.db(db)
@@ -123,7 +123,7 @@ def test_dump_and_restore_into_a_fresh_cluster(tmp_path: Path) -> None:
             assert found and [m.mbid.int for m in found[0].mbids] == [200]
 
             # A consumer's copy taken before the backup keeps syncing against the restored log.
-            client.sync_search_terms(copy, cursor)
+            client.changelog.sync_search_terms(copy, cursor)
             truth = restored.fp.execute(
                 "SELECT id, acoustid_extract_query(fingerprint) FROM fingerprint"
             ).fetchall()

@@ -157,7 +157,7 @@ def racing(cluster: Cluster, database_templates: dict[str, str]) -> Iterator[Dep
 def race(deployment: Deployment, workers: int, groups: int = 10, copies: int = 6) -> dict[int, int]:
     """Start listening workers, queue everything in one transaction (one NOTIFY wakes them all
     at once), wait for an empty queue, then stop them with SIGTERM."""
-    command = worker_command(deployment, "-m", "acoustid_pg.worker", "--batch-size", "1", "--poll", "0.5")
+    command = worker_command(deployment, "-m", "acoustid_pg", "worker", "--batch-size", "1", "--poll", "0.5")
     processes = [
         subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True) for _ in range(workers)
     ]

@@ -100,7 +100,7 @@ def test_a_crash_in_the_middle_of_an_import_batch_loses_nothing_and_duplicates_n
     ids = sorted(queue(deployment, submitter, 1, 30))
     hung = ids[14]  # the 5th import of the second batch of 10
     hang_import_of(deployment, hung, 120)
-    command = worker_command(deployment, "-m", "acoustid_pg.worker", "--batch-size", "10", "--poll", "0.5")
+    command = worker_command(deployment, "-m", "acoustid_pg", "worker", "--batch-size", "10", "--poll", "0.5")
     worker = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True)
     try:
         hanging = "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'"

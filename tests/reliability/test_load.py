@@ -53,7 +53,7 @@ def test_lookups_from_three_processes_while_a_worker_imports(
     lookup += ["--seconds", str(SECONDS), "--stored", str(STORED), "--importing", f"{first}:{first + count}"]
     started = time.monotonic()
     worker = subprocess.Popen(
-        worker_command(loaded, "-m", "acoustid_pg.worker", "--batch-size", "50", "--poll", "0.5"),
+        worker_command(loaded, "-m", "acoustid_pg", "worker", "--batch-size", "50", "--poll", "0.5"),
         cwd=REPO,
         stderr=subprocess.PIPE,
         text=True,

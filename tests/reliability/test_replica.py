@@ -106,7 +106,7 @@ def test_the_replica_serves_lookups_while_the_primary_ingests(
 ) -> None:
     new = queue(primary, new_submitter(primary), 1_000, 300)
     worker = subprocess.Popen(
-        worker_command(primary, "-m", "acoustid_pg.worker", "--batch-size", "10", "--poll", "0.5"),
+        worker_command(primary, "-m", "acoustid_pg", "worker", "--batch-size", "10", "--poll", "0.5"),
         cwd=REPO,
         stderr=subprocess.PIPE,
         text=True,

@@ -25,9 +25,15 @@ from psycopg.conninfo import make_conninfo
 
 from acoustid_pg import cli, samples
 from acoustid_pg import fingerprint as core
+from acoustid_pg.accounts import Accounts
 from acoustid_pg.api import AcoustID
 from acoustid_pg.bulk import FingerprintRow
+from acoustid_pg.changelog import Changelog
 from acoustid_pg.errors import AcoustidError
+from acoustid_pg.maintenance import Maintenance
+from acoustid_pg.pools import Pools
+from acoustid_pg.stats import Stats
+from acoustid_pg.tracks import Tracks
 from tests.support.driver import Submitter, new_submitter
 from tests.support.management import Deployment, scalar
 from tests.support.own_cluster import own_deployment
@@ -114,82 +120,114 @@ def driver_calls(s: Submitter) -> dict[tuple[str, str], Callable[[AcoustID, str]
         ("process_submissions", "limit"): lambda c, h: c.process_submissions(h),  # type: ignore[arg-type]
         ("bulk_load", "rows"): lambda c, h: c.bulk_load([FingerprintRow(h, 10), FingerprintRow(fp, 10, h)]),
         ("bulk_load", "rebuild_indexes"): lambda c, h: c.bulk_load([], rebuild_indexes=h),  # type: ignore[arg-type]
-        ("create_account", "name"): lambda c, h: c.create_account(h),
-        ("create_account", "mbuser"): lambda c, h: c.create_account("n", mbuser=h[:64]),
-        ("create_account", "application_id"): lambda c, h: c.create_account("n", application_id=h),  # type: ignore[arg-type]
-        ("create_account", "application_version"): lambda c, h: c.create_account("n", application_version=h),
-        ("create_account", "created_from"): lambda c, h: c.create_account("n", created_from=h),
-        ("create_account", "is_admin"): lambda c, h: c.create_account("n", is_admin=h),  # type: ignore[arg-type]
-        ("create_application", "name"): lambda c, h: c.create_application(h, account_id=s.account_id),
-        ("create_application", "account_id"): lambda c, h: c.create_application("n", account_id=h),  # type: ignore[arg-type]
-        ("create_application", "version"): lambda c, h: c.create_application("n", account_id=1, version=h),
-        ("create_application", "email"): lambda c, h: c.create_application("n", account_id=1, email=h),
-        ("create_application", "website"): lambda c, h: c.create_application("n", account_id=1, website=h),
-        ("create_application", "rate_limit"): lambda c, h: c.create_application(
+        ("accounts.create_account", "name"): lambda c, h: c.accounts.create_account(h),
+        ("accounts.create_account", "mbuser"): lambda c, h: c.accounts.create_account("n", mbuser=h[:64]),
+        ("accounts.create_account", "application_id"): lambda c, h: c.accounts.create_account(
+            "n", application_id=h
+        ),  # type: ignore[arg-type]
+        ("accounts.create_account", "application_version"): lambda c, h: c.accounts.create_account(
+            "n", application_version=h
+        ),
+        ("accounts.create_account", "created_from"): lambda c, h: c.accounts.create_account(
+            "n", created_from=h
+        ),
+        ("accounts.create_account", "is_admin"): lambda c, h: c.accounts.create_account("n", is_admin=h),  # type: ignore[arg-type]
+        ("accounts.create_application", "name"): lambda c, h: c.accounts.create_application(
+            h, account_id=s.account_id
+        ),
+        ("accounts.create_application", "account_id"): lambda c, h: c.accounts.create_application(
+            "n", account_id=h
+        ),  # type: ignore[arg-type]
+        ("accounts.create_application", "version"): lambda c, h: c.accounts.create_application(
+            "n", account_id=1, version=h
+        ),
+        ("accounts.create_application", "email"): lambda c, h: c.accounts.create_application(
+            "n", account_id=1, email=h
+        ),
+        ("accounts.create_application", "website"): lambda c, h: c.accounts.create_application(
+            "n", account_id=1, website=h
+        ),
+        ("accounts.create_application", "rate_limit"): lambda c, h: c.accounts.create_application(
             "n", account_id=1, rate_limit=h
         ),  # type: ignore[arg-type]
-        ("get_account", "account_id"): lambda c, h: c.get_account(h),  # type: ignore[arg-type]
-        ("get_application", "application_id"): lambda c, h: c.get_application(h),  # type: ignore[arg-type]
-        ("activate_application", "application_id"): lambda c, h: c.activate_application(h),  # type: ignore[arg-type]
-        ("deactivate_application", "application_id"): lambda c, h: c.deactivate_application(h),  # type: ignore[arg-type]
-        ("validate_application_key", "apikey"): lambda c, h: c.validate_application_key(h),
-        ("validate_user_key", "apikey"): lambda c, h: c.validate_user_key(h),
-        ("merge_tracks", "target"): lambda c, h: c.merge_tracks(h, [1]),
-        ("merge_tracks", "sources"): lambda c, h: c.merge_tracks(1, [h]),
-        ("disable_track_mbid", "track"): lambda c, h: c.disable_track_mbid(h, MBID, account_id=1),
-        ("disable_track_mbid", "mbid"): lambda c, h: c.disable_track_mbid(1, h, account_id=1),
-        ("disable_track_mbid", "account_id"): lambda c, h: c.disable_track_mbid(1, MBID, account_id=h),  # type: ignore[arg-type]
-        ("disable_track_mbid", "note"): lambda c, h: c.disable_track_mbid(
+        ("accounts.get_account", "account_id"): lambda c, h: c.accounts.get_account(h),  # type: ignore[arg-type]
+        ("accounts.get_application", "application_id"): lambda c, h: c.accounts.get_application(h),  # type: ignore[arg-type]
+        ("accounts.activate_application", "application_id"): lambda c, h: c.accounts.activate_application(h),  # type: ignore[arg-type]
+        ("accounts.deactivate_application", "application_id"): lambda c, h: c.accounts.deactivate_application(
+            h
+        ),  # type: ignore[arg-type]
+        ("accounts.validate_application_key", "apikey"): lambda c, h: c.accounts.validate_application_key(h),
+        ("accounts.validate_user_key", "apikey"): lambda c, h: c.accounts.validate_user_key(h),
+        ("tracks.merge", "target"): lambda c, h: c.tracks.merge(h, [1]),
+        ("tracks.merge", "sources"): lambda c, h: c.tracks.merge(1, [h]),
+        ("tracks.disable_mbid", "track"): lambda c, h: c.tracks.disable_mbid(h, MBID, account_id=1),
+        ("tracks.disable_mbid", "mbid"): lambda c, h: c.tracks.disable_mbid(1, h, account_id=1),
+        ("tracks.disable_mbid", "account_id"): lambda c, h: c.tracks.disable_mbid(1, MBID, account_id=h),  # type: ignore[arg-type]
+        ("tracks.disable_mbid", "note"): lambda c, h: c.tracks.disable_mbid(
             1, MBID, account_id=s.account_id, note=h
         ),
-        ("enable_track_mbid", "track"): lambda c, h: c.enable_track_mbid(h, MBID, account_id=1),
-        ("enable_track_mbid", "mbid"): lambda c, h: c.enable_track_mbid(1, h, account_id=1),
-        ("enable_track_mbid", "account_id"): lambda c, h: c.enable_track_mbid(1, MBID, account_id=h),  # type: ignore[arg-type]
-        ("enable_track_mbid", "note"): lambda c, h: c.enable_track_mbid(
+        ("tracks.enable_mbid", "track"): lambda c, h: c.tracks.enable_mbid(h, MBID, account_id=1),
+        ("tracks.enable_mbid", "mbid"): lambda c, h: c.tracks.enable_mbid(1, h, account_id=1),
+        ("tracks.enable_mbid", "account_id"): lambda c, h: c.tracks.enable_mbid(1, MBID, account_id=h),  # type: ignore[arg-type]
+        ("tracks.enable_mbid", "note"): lambda c, h: c.tracks.enable_mbid(
             1, MBID, account_id=s.account_id, note=h
         ),
-        ("record_lookup", "application_id"): lambda c, h: c.record_lookup(h, hit=True),  # type: ignore[arg-type]
-        ("record_lookup", "hit"): lambda c, h: c.record_lookup(s.application_id, hit=h),  # type: ignore[arg-type]
-        ("record_lookup", "at"): lambda c, h: c.record_lookup(s.application_id, hit=True, at=h),  # type: ignore[arg-type]
-        ("record_user_agent", "application_id"): lambda c, h: c.record_user_agent(h, "ua", "192.0.2.1"),  # type: ignore[arg-type]
-        ("record_user_agent", "user_agent"): lambda c, h: c.record_user_agent(
+        ("stats.record_lookup", "application_id"): lambda c, h: c.stats.record_lookup(h, hit=True),  # type: ignore[arg-type]
+        ("stats.record_lookup", "hit"): lambda c, h: c.stats.record_lookup(s.application_id, hit=h),  # type: ignore[arg-type]
+        ("stats.record_lookup", "at"): lambda c, h: c.stats.record_lookup(s.application_id, hit=True, at=h),  # type: ignore[arg-type]
+        ("stats.record_user_agent", "application_id"): lambda c, h: c.stats.record_user_agent(
+            h, "ua", "192.0.2.1"
+        ),  # type: ignore[arg-type]
+        ("stats.record_user_agent", "user_agent"): lambda c, h: c.stats.record_user_agent(
             s.application_id, h, "192.0.2.1"
         ),
-        ("record_user_agent", "ip"): lambda c, h: c.record_user_agent(s.application_id, "ua", h),
-        ("record_user_agent", "day"): lambda c, h: c.record_user_agent(
+        ("stats.record_user_agent", "ip"): lambda c, h: c.stats.record_user_agent(s.application_id, "ua", h),
+        ("stats.record_user_agent", "day"): lambda c, h: c.stats.record_user_agent(
             s.application_id, "ua", "192.0.2.1", day=h
         ),  # type: ignore[arg-type]
-        ("increment_counter", "name"): lambda c, h: c.increment_counter(h),
-        ("increment_counter", "by"): lambda c, h: c.increment_counter("x.count", h),  # type: ignore[arg-type]
-        ("increment_counter", "day"): lambda c, h: c.increment_counter("x.count", day=h),  # type: ignore[arg-type]
-        ("set_counter", "name"): lambda c, h: c.set_counter(h, 1),
-        ("set_counter", "value"): lambda c, h: c.set_counter("x.count", h),  # type: ignore[arg-type]
-        ("set_counter", "day"): lambda c, h: c.set_counter("x.count", 1, day=h),  # type: ignore[arg-type]
-        ("counters", "day"): lambda c, h: c.counters(h),  # type: ignore[arg-type]
-        ("update_daily_counters", "day"): lambda c, h: c.update_daily_counters(h),  # type: ignore[arg-type]
-        ("refresh_top_accounts", "days"): lambda c, h: c.refresh_top_accounts(days=h),  # type: ignore[arg-type]
-        ("refresh_top_accounts", "limit"): lambda c, h: c.refresh_top_accounts(limit=h),  # type: ignore[arg-type]
-        ("create_submission_partitions", "months_ahead"): lambda c, h: c.create_submission_partitions(h),  # type: ignore[arg-type]
-        ("delete_old_submissions", "older_than_days"): lambda c, h: c.delete_old_submissions(h),  # type: ignore[arg-type]
-        ("delete_old_submissions", "batch_size"): lambda c, h: c.delete_old_submissions(batch_size=h),  # type: ignore[arg-type]
-        ("remove_orphaned_meta", "batch_size"): lambda c, h: c.remove_orphaned_meta(batch_size=h),  # type: ignore[arg-type]
-        ("remove_unreferenced_disabled_tracks", "batch_size"): lambda c, h: (
-            c.remove_unreferenced_disabled_tracks(batch_size=h)
+        ("stats.increment_counter", "name"): lambda c, h: c.stats.increment_counter(h),
+        ("stats.increment_counter", "by"): lambda c, h: c.stats.increment_counter("x.count", h),  # type: ignore[arg-type]
+        ("stats.increment_counter", "day"): lambda c, h: c.stats.increment_counter("x.count", day=h),  # type: ignore[arg-type]
+        ("stats.set_counter", "name"): lambda c, h: c.stats.set_counter(h, 1),
+        ("stats.set_counter", "value"): lambda c, h: c.stats.set_counter("x.count", h),  # type: ignore[arg-type]
+        ("stats.set_counter", "day"): lambda c, h: c.stats.set_counter("x.count", 1, day=h),  # type: ignore[arg-type]
+        ("stats.counters", "day"): lambda c, h: c.stats.counters(h),  # type: ignore[arg-type]
+        ("stats.update_daily_counters", "day"): lambda c, h: c.stats.update_daily_counters(h),  # type: ignore[arg-type]
+        ("stats.refresh_top_accounts", "days"): lambda c, h: c.stats.refresh_top_accounts(days=h),  # type: ignore[arg-type]
+        ("stats.refresh_top_accounts", "limit"): lambda c, h: c.stats.refresh_top_accounts(limit=h),  # type: ignore[arg-type]
+        ("maintenance.create_submission_partitions", "months_ahead"): lambda c, h: (
+            c.maintenance.create_submission_partitions(h)
         ),  # type: ignore[arg-type]
-        ("changes", "after"): lambda c, h: c.changes(h),  # type: ignore[arg-type]
-        ("changes", "limit"): lambda c, h: c.changes(0, limit=h),  # type: ignore[arg-type]
-        ("sync_search_terms", "terms"): lambda c, h: c.sync_search_terms({1: (h,)}, 10**9),  # type: ignore[dict-item]
-        ("sync_search_terms", "cursor"): lambda c, h: c.sync_search_terms({}, h),  # type: ignore[arg-type]
-        ("sync_search_terms", "batch_size"): lambda c, h: c.sync_search_terms({}, 0, batch_size=h),  # type: ignore[arg-type]
-        ("search_terms_snapshot", "batch_size"): lambda c, h: c.search_terms_snapshot(
+        ("maintenance.delete_old_submissions", "older_than_days"): lambda c, h: (
+            c.maintenance.delete_old_submissions(h)  # type: ignore[arg-type]
+        ),
+        ("maintenance.delete_old_submissions", "batch_size"): lambda c, h: (
+            c.maintenance.delete_old_submissions(batch_size=h)
+        ),  # type: ignore[arg-type]
+        ("maintenance.remove_orphaned_meta", "batch_size"): lambda c, h: c.maintenance.remove_orphaned_meta(
             batch_size=h
-        ).__enter__(),  # type: ignore[arg-type]
-        ("prune_changelog", "through"): lambda c, h: c.prune_changelog(through=h),  # type: ignore[arg-type]
-        ("prune_changelog", "older_than"): lambda c, h: c.prune_changelog(older_than=h),  # type: ignore[arg-type]
+        ),  # type: ignore[arg-type]
+        ("maintenance.remove_unreferenced_disabled_tracks", "batch_size"): lambda c, h: (
+            c.maintenance.remove_unreferenced_disabled_tracks(batch_size=h)
+        ),  # type: ignore[arg-type]
+        ("changelog.changes", "after"): lambda c, h: c.changelog.changes(h),  # type: ignore[arg-type]
+        ("changelog.changes", "limit"): lambda c, h: c.changelog.changes(0, limit=h),  # type: ignore[arg-type]
+        ("changelog.sync_search_terms", "terms"): lambda c, h: c.changelog.sync_search_terms(
+            {1: (h,)}, 10**9
+        ),  # type: ignore[dict-item]
+        ("changelog.sync_search_terms", "cursor"): lambda c, h: c.changelog.sync_search_terms({}, h),  # type: ignore[arg-type]
+        ("changelog.sync_search_terms", "batch_size"): lambda c, h: c.changelog.sync_search_terms(
+            {}, 0, batch_size=h
+        ),  # type: ignore[arg-type]
+        ("changelog.snapshot", "batch_size"): lambda c, h: c.changelog.snapshot(batch_size=h).__enter__(),  # type: ignore[arg-type]
+        ("changelog.prune", "through"): lambda c, h: c.changelog.prune(through=h),  # type: ignore[arg-type]
+        ("changelog.prune", "older_than"): lambda c, h: c.changelog.prune(older_than=h),  # type: ignore[arg-type]
         ("wait_for_replicas", "timeout"): lambda c, h: c.wait_for_replicas(h),  # type: ignore[arg-type]
+        ("pools.wait_for_replicas", "timeout"): lambda c, h: c.pools.wait_for_replicas(h),  # type: ignore[arg-type]
+        ("accounts.local_pair", "name"): lambda c, h: c.accounts.local_pair(h),
         ("import_file", "path"): lambda c, h: c.import_file(Path(h)),
-        ("connection", "database"): lambda c, h: c.connection(h).__enter__(),
-        ("pool", "database"): lambda c, h: c.pool(h),
+        ("pools.connection", "database"): lambda c, h: c.pools.connection(h, "test").__enter__(),
+        ("pools.pool", "database"): lambda c, h: c.pools.pool(h),
     }
 
 
@@ -197,15 +235,23 @@ def driver_calls(s: Submitter) -> dict[tuple[str, str], Callable[[AcoustID, str]
 NOT_TEXT = {
     ("import_file", "fmt"), ("import_file", "state_path"), ("import_file", "chunk_rows"),
     ("import_file", "progress"),  # checked before the file is opened, which a hostile path is not
-    ("connection", "read_only"), ("replica_pool", "replica"), ("replica_pool", "database"),  # plumbing
+    ("pools.connection", "read_only"),  # plumbing
+    ("pools.replica_pool", "replica"), ("pools.replica_pool", "database"),  # plumbing
+    ("pools.connection", "operation"),  # a label for error messages, never sent to the server
 }  # fmt: skip
+
+
+# The facade and the service objects it hands out: every public method of each.
+SERVICES = {"": AcoustID, "accounts.": Accounts, "tracks.": Tracks, "stats.": Stats}
+SERVICES |= {"maintenance.": Maintenance, "changelog.": Changelog, "pools.": Pools}
 
 
 def public_parameters() -> set[tuple[str, str]]:
     found = set()
-    for name, method in inspect.getmembers(AcoustID, predicate=inspect.isfunction):
-        if not name.startswith("_"):
-            found |= {(name, p) for p in inspect.signature(method).parameters if p != "self"}
+    for prefix, cls in SERVICES.items():
+        for name, method in inspect.getmembers(cls, predicate=inspect.isfunction):
+            if not name.startswith("_"):
+                found |= {(prefix + name, p) for p in inspect.signature(method).parameters if p != "self"}
     return found
 
 
@@ -237,7 +283,8 @@ def test_hostile_strings_through_every_driver_parameter_are_inert(
     assert outcomes["refused"] > 100 and outcomes["accepted"] > 50
     fp, app = deployment.fp, deployment.app
     for hostile in HOSTILE:  # the accepted ones, read back as they were given
-        assert scalar(app, "SELECT count(*) FROM account WHERE name = %s", [hostile]) == 1
+        # one from create_account(name), one from local_pair(name)
+        assert scalar(app, "SELECT count(*) FROM account WHERE name = %s", [hostile]) == 2
         assert (
             scalar(fp, "SELECT count(*) FROM meta WHERE track = %s AND artist = %s", [hostile, hostile]) == 1
         )

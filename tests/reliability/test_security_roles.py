@@ -16,6 +16,7 @@ from psycopg.conninfo import make_conninfo
 import acoustid_pg
 from acoustid_pg import migrate
 from acoustid_pg.api import AcoustID
+from acoustid_pg.errors import PermissionDeniedError
 from acoustid_pg.settings import DEFAULT_NAMES
 from tests.support.driver import new_submitter
 from tests.support.management import Deployment, scalar, server_conninfo
@@ -63,21 +64,21 @@ def operations(deployment: Deployment) -> dict[str, Callable[[AcoustID], Any]]:
     deployment.fp.execute("INSERT INTO meta (track) VALUES ('an orphan for the cleanup to remove')")
     return {
         "lookup": lambda c: c.lookup(recording(2), duration(2)),
-        "validate key": lambda c: c.validate_application_key(
+        "validate key": lambda c: c.accounts.validate_application_key(
             scalar(deployment.app, "SELECT apikey FROM application WHERE id = %s", [submitter.application_id])
         ),
-        "read changelog": lambda c: c.changes(0, limit=5),
-        "snapshot": lambda c: c.changelog_state(),
+        "read changelog": lambda c: c.changelog.changes(0, limit=5),
+        "snapshot": lambda c: c.changelog.state(),
         "submit": lambda c: c.submit_many(submissions(submitter, 100, 1)),
         "import": lambda c: c.process_submissions(5),
-        "merge": lambda c: c.merge_tracks(gids[0], [gids[1]]),
-        "create account": lambda c: c.create_account("someone"),
-        "record lookup": lambda c: c.record_lookup(submitter.application_id, hit=True),
+        "merge": lambda c: c.tracks.merge(gids[0], [gids[1]]),
+        "create account": lambda c: c.accounts.create_account("someone"),
+        "record lookup": lambda c: c.stats.record_lookup(submitter.application_id, hit=True),
         "bulk load": lambda c: c.bulk_load(stored_rows(1)),
-        "remove orphaned meta": lambda c: c.remove_orphaned_meta(),
-        "refresh track_stats": lambda c: c.refresh_track_stats(),
-        "create partitions": lambda c: c.create_submission_partitions(1),
-        "prune changelog": lambda c: c.prune_changelog(older_than=dt.timedelta(days=3650)),
+        "remove orphaned meta": lambda c: c.maintenance.remove_orphaned_meta(),
+        "refresh track_stats": lambda c: c.maintenance.refresh_track_stats(),
+        "create partitions": lambda c: c.maintenance.create_submission_partitions(1),
+        "prune changelog": lambda c: c.changelog.prune(older_than=dt.timedelta(days=3650)),
     }
 
 
@@ -97,7 +98,7 @@ def test_each_role_may_do_its_job_and_nothing_more(
         if login == "admin_login" or name in ALLOWED[login]:
             operation(client)
             continue
-        with pytest.raises(psycopg.errors.InsufficientPrivilege, match=r"permission denied|must be owner"):
+        with pytest.raises(PermissionDeniedError, match=r"permission denied|must be owner"):
             operation(client)
 
 

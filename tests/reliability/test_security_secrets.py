@@ -36,8 +36,10 @@ def deployment() -> Iterator[Deployment]:
 @pytest.fixture(scope="module")
 def keys(deployment: Deployment) -> list[str]:
     client = deployment.client
-    accounts = [client.create_account(f"user {n}") for n in range(KEYS)]
-    applications = [client.create_application(f"app {n}", account_id=accounts[n].id) for n in range(KEYS)]
+    accounts = [client.accounts.create_account(f"user {n}") for n in range(KEYS)]
+    applications = [
+        client.accounts.create_application(f"app {n}", account_id=accounts[n].id) for n in range(KEYS)
+    ]
     return [a.apikey for a in accounts] + [a.apikey for a in applications]
 
 
@@ -71,8 +73,8 @@ def test_a_cached_key_is_compared_in_constant_time(
     monkeypatch.setattr(apikeys.hmac, "compare_digest", spy)
     client = deployment.client
     key = keys[KEYS]  # an application's
-    client.validate_application_key(key)
-    client.validate_application_key(key)  # from the cache: the stored key is compared, not ==
+    client.accounts.validate_application_key(key)
+    client.accounts.validate_application_key(key)  # from the cache: the stored key is compared, not ==
     assert (key.encode(), key.encode()) in compared
     # And the cache is keyed by a digest, so a lookup never compares the secrets themselves.
     with open(apikeys.__file__) as module:
@@ -82,18 +84,18 @@ def test_a_cached_key_is_compared_in_constant_time(
 
 def test_an_inactive_applications_key_and_submissions_are_refused(deployment: Deployment) -> None:
     client = deployment.client
-    account = client.create_account("owner")
-    application = client.create_application("to be paused", account_id=account.id)
-    client.validate_application_key(application.apikey)
-    client.deactivate_application(application.id)
+    account = client.accounts.create_account("owner")
+    application = client.accounts.create_application("to be paused", account_id=account.id)
+    client.accounts.validate_application_key(application.apikey)
+    client.accounts.deactivate_application(application.id)
     with pytest.raises(InactiveApplicationError) as refused:
-        client.validate_application_key(application.apikey)
+        client.accounts.validate_application_key(application.apikey)
     assert application.apikey not in str(refused.value)
     with (
         acoustid_pg.connect(server_conninfo(deployment.cluster)) as fresh,
         pytest.raises(InactiveApplicationError),
     ):
-        fresh.validate_application_key(application.apikey)
+        fresh.accounts.validate_application_key(application.apikey)
     submitter = type("Submitter", (), {"account_id": account.id, "application_id": application.id})
     with pytest.raises(InvalidArgumentError, match="inactive"):
         client.submit_many(submissions(submitter, 1, 1))  # type: ignore[arg-type]
@@ -107,16 +109,16 @@ def test_no_secret_in_logs_reprs_or_errors(
         caplog.set_level(logging.DEBUG, logger=logger)
     secrets = [password]
     with acoustid_pg.connect(f"{server_conninfo(deployment.cluster)} password={password}") as client:
-        account = client.create_account("logged")
-        application = client.create_application("logged app", account_id=account.id)
+        account = client.accounts.create_account("logged")
+        application = client.accounts.create_application("logged app", account_id=account.id)
         secrets += [account.apikey, application.apikey]
-        assert client.validate_user_key(account.apikey).id == account.id
-        assert client.validate_application_key(application.apikey).id == application.id
-        client.deactivate_application(application.id)
+        assert client.accounts.validate_user_key(account.apikey).id == account.id
+        assert client.accounts.validate_application_key(application.apikey).id == application.id
+        client.accounts.deactivate_application(application.id)
         errors: list[AcoustidError] = []
         for attempt in (application.apikey, account.apikey + "x", keys[0][::-1]):
             with pytest.raises(InvalidApiKeyError) as refused:
-                client.validate_application_key(attempt)
+                client.accounts.validate_application_key(attempt)
             errors.append(refused.value)
             secrets.append(attempt)
         shown = [repr(client.settings), repr(account), repr(application), str(account), str(application)]

@@ -131,8 +131,8 @@ def worker_command(deployment: Deployment, *args: str) -> list[str]:
 
 
 def run_worker(deployment: Deployment, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """``python -m acoustid_pg.worker --drain`` to the end."""
-    command = worker_command(deployment, "-m", "acoustid_pg.worker", "--drain", *args)
+    """``python -m acoustid_pg worker --drain`` to the end."""
+    command = worker_command(deployment, "-m", "acoustid_pg", "worker", "--drain", *args)
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=REPO)
     assert result.returncode == 0, result.stderr
     return result

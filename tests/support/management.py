@@ -78,7 +78,7 @@ class Deployment:
             self.ingest.execute(f"ALTER TABLE submission DETACH PARTITION {partition}")
             self.ingest.execute(f"DROP TABLE {partition}")
         self.fp.execute("REFRESH MATERIALIZED VIEW track_stats")
-        self.client.api_key_cache = ApiKeyCaches()
+        self.client.accounts.key_cache = ApiKeyCaches()
 
     def close(self) -> None:
         for conn in self._connections.values():

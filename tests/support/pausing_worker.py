@@ -16,18 +16,25 @@ from typing import Any
 
 import psycopg
 
+from acoustid_pg import ingest as ingest_steps
 from acoustid_pg.api import AcoustID
 from acoustid_pg.commands import connection_options, settings_from_args
-from acoustid_pg.ingest import _Imported
+from acoustid_pg.ingest import Imported, ImportSteps
 from acoustid_pg.worker import Worker
 
 POINTS = ("claimed", "import-uncommitted", "imported", "recorded")
 
 
-class PausingClient(AcoustID):
-    pause_at = ""
-    after = 1
-    reached = 0
+class Pauser:
+    """The import steps, wrapped to freeze at ``pause_at`` the ``after``-th time it is reached."""
+
+    def __init__(self, pause_at: str, after: int) -> None:
+        self.pause_at = pause_at
+        self.after = after
+        self.reached = 0
+
+    def steps(self) -> ImportSteps:
+        return ImportSteps(claim=self.claim, import_one=self.import_one, record=self.record)
 
     def _pause(self, point: str) -> None:
         if point != self.pause_at:
@@ -37,24 +44,24 @@ class PausingClient(AcoustID):
             print(f"PAUSED {point}", flush=True)
             time.sleep(3600)
 
-    def _claim_submissions(self, ingest: psycopg.Connection[Any], limit: int) -> list[tuple[Any, ...]]:
-        claimed = super()._claim_submissions(ingest, limit)
+    def claim(self, ingest: psycopg.Connection[Any], limit: int) -> list[tuple[Any, ...]]:
+        claimed = ingest_steps.claim_submissions(ingest, limit)
         if claimed:
             self._pause("claimed")
         return claimed
 
-    def _import_one(self, conn: psycopg.Connection[Any], row: tuple[Any, ...]) -> _Imported:
+    def import_one(self, conn: psycopg.Connection[Any], row: tuple[Any, ...]) -> Imported:
         if self.pause_at != "import-uncommitted":
-            imported = super()._import_one(conn, row)
+            imported = ingest_steps.import_one(conn, row)
             self._pause("imported")
             return imported
         with conn.transaction():  # the import's statement runs, its commit waits for us
-            imported = super()._import_one(conn, row)
+            imported = ingest_steps.import_one(conn, row)
             self._pause("import-uncommitted")
         return imported
 
-    def _record_results(self, ingest: psycopg.Connection[Any], imported: list[_Imported]) -> None:
-        super()._record_results(ingest, imported)
+    def record(self, ingest: psycopg.Connection[Any], imported: list[Imported]) -> None:
+        ingest_steps.record_results(ingest, imported)
         self._pause("recorded")
 
 
@@ -64,9 +71,8 @@ def main() -> None:
     parser.add_argument("--after", type=int, default=1, help="pause the Nth time the point is reached")
     parser.add_argument("--batch-size", type=int, default=5)
     args = parser.parse_args()
-    client = PausingClient(settings_from_args(args), max_size=2)
-    client.pause_at, client.after = args.pause_at, args.after
-    with client:
+    pauser = Pauser(args.pause_at, args.after)
+    with AcoustID(settings_from_args(args), max_size=2, import_steps=pauser.steps()) as client:
         Worker(client, batch_size=args.batch_size).drain()
     print("DRAINED", flush=True)
 

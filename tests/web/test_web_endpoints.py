@@ -93,7 +93,7 @@ def test_batch_limits_are_error_19(server: RunningApp, ids: dict[str, int]) -> N
 def test_trackid_follows_merges_and_echoes_the_asked_gid(
     server: RunningApp, ids: dict[str, int], deployment: Deployment
 ) -> None:
-    deployment.client.merge_tracks(TRACK_GIDS[0], [TRACK_GIDS[2]])
+    deployment.client.tracks.merge(TRACK_GIDS[0], [TRACK_GIDS[2]])
     data = post(server, "/v2/lookup", {"client": "app1key", "trackid": TRACK_GIDS[2], "meta": "recordings"})
     assert data["results"] == [{"id": TRACK_GIDS[2], "score": 1.0, "recordings": [{"id": ENABLED_MBID}]}]
     deployment.fp.execute("UPDATE track SET disabled = true WHERE id = %s", [ids["track4"]])
@@ -158,7 +158,7 @@ def test_submission_status_through_a_real_import(
     assert answers[0] == {"id": first, "status": "imported", "result": {"id": track_gid}}
     assert answers[1] == {"id": second, "status": "skipped", "reason": "test: refused"}
     # A later merge moves the answer to the track that holds the fingerprint now.
-    deployment.client.merge_tracks(TRACK_GIDS[1], [track_gid])
+    deployment.client.tracks.merge(TRACK_GIDS[1], [track_gid])
     answers = post(server, "/v2/submission_status", status)["submissions"]
     assert answers[0]["result"] == {"id": TRACK_GIDS[1]}
 

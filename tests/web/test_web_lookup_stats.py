@@ -9,7 +9,6 @@ import datetime as dt
 import redis
 
 from acoustid_pg.redis_server import RedisServer
-from acoustid_pg.stats_counts import StatsCounts
 from acoustid_pg.web.lookup_stats import LOOKUPS, LookupCounter, flush
 from acoustid_pg.web.redis_health import RedisHealth, connect_redis
 from tests.support.management import Deployment
@@ -34,9 +33,9 @@ def test_counts_reach_postgresql(
     redis_server: RedisServer, redis_client: redis.Redis, deployment: Deployment
 ) -> None:
     db = deployment.client
-    account = db.create_account(name="a")
-    app = db.create_application(account_id=account.id, name="app", version="1").id
-    other = db.create_application(account_id=account.id, name="other", version="1").id
+    account = db.accounts.create_account(name="a")
+    app = db.accounts.create_application(account_id=account.id, name="app", version="1").id
+    other = db.accounts.create_application(account_id=account.id, name="other", version="1").id
     agent = 'picard/3.0 | weird,agent\t"quoted"'
     dropped = count(
         redis_server,
@@ -48,7 +47,7 @@ def test_counts_reach_postgresql(
         ],
     )
     assert dropped == 0
-    assert flush(redis_client, StatsCounts(db)) == (2, 2)  # the unknown application 999 is dropped
+    assert flush(redis_client, db.stats_counts) == (2, 2)  # the unknown application 999 is dropped
     lookups = deployment.app.execute(
         "SELECT hour, application_id, count_hits, count_misses FROM stats_lookups ORDER BY application_id"
     ).fetchall()
@@ -64,7 +63,7 @@ def test_counts_reach_postgresql(
     assert redis_client.keys("stats:*") == []  # flushed hashes are deleted
     # A second round adds to the same rows.
     count(redis_server, [(app, True, agent, "192.0.2.1")])
-    flush(redis_client, StatsCounts(db))
+    flush(redis_client, db.stats_counts)
     assert deployment.app.execute(
         "SELECT count_hits FROM stats_lookups WHERE application_id = %s", [app]
     ).fetchone() == (4,)
@@ -74,12 +73,12 @@ def test_a_flush_that_failed_leaves_its_counts_for_the_next(
     redis_server: RedisServer, redis_client: redis.Redis, deployment: Deployment
 ) -> None:
     db = deployment.client
-    account = db.create_account(name="a")
-    app = db.create_application(account_id=account.id, name="app", version="1").id
+    account = db.accounts.create_account(name="a")
+    app = db.accounts.create_application(account_id=account.id, name="app", version="1").id
     count(redis_server, [(app, True, "ua", "192.0.2.1")])
     # A flush died after claiming its hash: the claimed copy waits under ...:flushing:*.
     redis_client.rename(LOOKUPS, f"{LOOKUPS}:flushing:crashed")
     count(redis_server, [(app, False, "ua", "192.0.2.1")])
-    flush(redis_client, StatsCounts(db))
+    flush(redis_client, db.stats_counts)
     assert deployment.app.execute("SELECT count_hits, count_misses FROM stats_lookups").fetchall() == [(1, 1)]
-    assert flush(redis_client, StatsCounts(db)) == (0, 0)
+    assert flush(redis_client, db.stats_counts) == (0, 0)

@@ -64,18 +64,18 @@ def _print(record: Account | Application, args: argparse.Namespace, show_key: bo
 
 def run_create_account(args: argparse.Namespace) -> int:
     with client_from_args(args) as client:
-        account = client.create_account(args.name, mbuser=args.mbuser, is_admin=args.admin)
+        account = client.accounts.create_account(args.name, mbuser=args.mbuser, is_admin=args.admin)
     return _print(account, args, show_key=True)
 
 
 def run_show_account(args: argparse.Namespace) -> int:
     with client_from_args(args) as client:
-        return _print(client.get_account(args.id), args, show_key=False)
+        return _print(client.accounts.get_account(args.id), args, show_key=False)
 
 
 def run_create_app(args: argparse.Namespace) -> int:
     with client_from_args(args) as client:
-        application = client.create_application(
+        application = client.accounts.create_application(
             args.name, account_id=args.account, version=args.version, email=args.email, website=args.website
         )
     return _print(application, args, show_key=True)
@@ -83,14 +83,14 @@ def run_create_app(args: argparse.Namespace) -> int:
 
 def run_show_app(args: argparse.Namespace) -> int:
     with client_from_args(args) as client:
-        return _print(client.get_application(args.id), args, show_key=False)
+        return _print(client.accounts.get_application(args.id), args, show_key=False)
 
 
 def run_deactivate(args: argparse.Namespace) -> int:
     with client_from_args(args) as client:
-        return _print(client.deactivate_application(args.id), args, show_key=False)
+        return _print(client.accounts.deactivate_application(args.id), args, show_key=False)
 
 
 def run_activate(args: argparse.Namespace) -> int:
     with client_from_args(args) as client:
-        return _print(client.activate_application(args.id), args, show_key=False)
+        return _print(client.accounts.activate_application(args.id), args, show_key=False)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .. import lookup
 from ..lookup import Match
 from . import UsageError, client_from_args, connection_options
 
@@ -24,11 +25,17 @@ def register(subparsers: Any) -> None:
         "--fingerprint", metavar="STRING", help="a compressed fingerprint (what fpcalc prints)"
     )
     parser.add_argument("--duration", type=int, help="duration in seconds (needed with --fingerprint)")
-    parser.add_argument("--max-results", type=int, default=10, help="at most this many tracks (10)")
-    parser.add_argument("--min-score", type=float, default=0.4, help="only scores above this (0.4)")
-    parser.add_argument("--max-duration-diff", type=int, default=7, help="duration window, seconds (7)")
+    # Left out, these take the defaults of the SQL function acoustid_lookup (their one home).
+    parser.add_argument("--max-results", type=int, help="at most this many tracks")
+    parser.add_argument("--min-score", type=float, help="only scores above this")
+    parser.add_argument("--max-duration-diff", type=int, help="duration window, seconds")
     parser.add_argument("--meta", action="store_true", help="also show submitted metadata")
-    parser.add_argument("--timeout", type=float, default=10.0, help="give up after this many seconds (10)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=lookup.DEFAULT_TIMEOUT,
+        help="give up after this many seconds (default %(default)s)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(run=run_lookup)
 

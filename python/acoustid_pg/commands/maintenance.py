@@ -28,18 +28,18 @@ def register(subparsers: Any) -> None:
 def run_maintenance(args: argparse.Namespace) -> int:
     jobs = args.job or list(JOBS)
     with client_from_args(args) as client:
+        jobs_of = client.maintenance
         if "partitions" in jobs:
-            print(f"partitions: {client.create_submission_partitions()} created")
+            print(f"partitions: {jobs_of.create_submission_partitions()} created")
         if "submissions" in jobs:
-            cleanup = client.delete_old_submissions()
+            cleanup = jobs_of.delete_old_submissions()
             dropped = ", ".join(cleanup.dropped_partitions) or "none"
             print(f"submissions: {cleanup.deleted} deleted; months dropped: {dropped}")
         if "meta" in jobs:
-            print(f"meta: {client.remove_orphaned_meta()} orphaned rows removed")
+            print(f"meta: {jobs_of.remove_orphaned_meta()} orphaned rows removed")
         if "tracks" in jobs:
-            print(
-                f"tracks: {client.remove_unreferenced_disabled_tracks()} unreferenced disabled tracks removed"
-            )
+            removed = jobs_of.remove_unreferenced_disabled_tracks()
+            print(f"tracks: {removed} unreferenced disabled tracks removed")
         if "stats" in jobs:
-            print(f"track_stats: refreshed, {client.refresh_track_stats()} rows")
+            print(f"track_stats: refreshed, {jobs_of.refresh_track_stats()} rows")
     return 0

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 from typing import Any
 
-import psycopg
-from psycopg import errors, sql
-
-from .. import migrate
-from ..settings import DATABASES, EXTENSIONS, Settings
+from .. import deploy, migrate
+from ..settings import DATABASES, Settings
 from . import UsageError, connection_options, settings_from_args
-
-DEFAULT_MONTHS_AHEAD = 3
 
 
 def register(subparsers: Any) -> None:
@@ -28,9 +22,9 @@ def register(subparsers: Any) -> None:
     init.add_argument(
         "--months-ahead",
         type=_non_negative,
-        default=DEFAULT_MONTHS_AHEAD,
+        default=deploy.DEFAULT_MONTHS_AHEAD,
         metavar="N",
-        help=f"create submission partitions for this month and N more (default {DEFAULT_MONTHS_AHEAD})",
+        help="create submission partitions for this month and N more (default %(default)s)",
     )
     init.set_defaults(run=run_init)
 
@@ -88,48 +82,5 @@ def _print_status(settings: Settings, databases: list[str]) -> int:
 
 
 def run_init(args: argparse.Namespace) -> int:
-    initialize(settings_from_args(args), args.months_ahead, report=print)
+    deploy.initialize(settings_from_args(args), args.months_ahead, report=print)
     return 0
-
-
-def initialize(
-    settings: Settings, months_ahead: int = DEFAULT_MONTHS_AHEAD, report: migrate.Report = print
-) -> None:
-    """Create the databases (if missing), their extensions and schemas, and upcoming partitions."""
-    with settings.connect_maintenance() as conn:
-        for name in dict.fromkeys(settings.dbname(database) for database in DATABASES):
-            report(f"{name}: {'created' if _create_database(conn, name) else 'exists'}")
-    for database in DATABASES:
-        with settings.connect(database) as conn:
-            for extension in EXTENSIONS[database]:
-                _create_extension(conn, extension)
-            if EXTENSIONS[database]:
-                report(f"{database}: extensions {', '.join(EXTENSIONS[database])}")
-            migrate.upgrade(conn, database, report=report)
-            if database == "ingest":
-                created = conn.execute("SELECT create_submission_partitions(%s)", [months_ahead]).fetchone()
-                report(f"ingest: {created[0] if created else 0} submission partitions created")
-
-
-def drop_databases(settings: Settings) -> None:
-    """Drop the three databases (scratch and demo ones), closing their connections first."""
-    with settings.connect_maintenance() as conn:
-        for name in dict.fromkeys(settings.dbname(database) for database in DATABASES):
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def _create_database(conn: psycopg.Connection[Any], name: str) -> bool:
-    """Create database ``name`` unless it exists; True if this call created it."""
-    if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-        return False
-    try:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    except errors.DuplicateDatabase:
-        return False  # another init made it in the meantime
-    return True
-
-
-def _create_extension(conn: psycopg.Connection[Any], name: str) -> None:
-    # UniqueViolation, DuplicateObject: another init created it at the same moment
-    with contextlib.suppress(errors.UniqueViolation, errors.DuplicateObject):
-        conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {} CASCADE").format(sql.Identifier(name)))

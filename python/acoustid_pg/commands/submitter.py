@@ -37,22 +37,12 @@ def submitter(client: AcoustID, args: argparse.Namespace) -> tuple[int, int]:
     if bool(args.client_key) != bool(args.user_key):
         raise InvalidArgumentError("--client-key/--user-key", "give both keys or neither")
     if args.client_key:
-        application = client.validate_application_key(args.client_key)
-        account = client.validate_user_key(args.user_key)
+        application = client.accounts.validate_application_key(args.client_key)
+        account = client.accounts.validate_user_key(args.user_key)
         return account.id, application.id
     return local_submitter(client)
 
 
 def local_submitter(client: AcoustID) -> tuple[int, int]:
-    # two first uses at once may make two pairs; the oldest is used from then on
-    with client.connection("app") as conn:
-        row = conn.execute(
-            "SELECT a.id, p.id FROM account a JOIN application p ON p.account_id = a.id"
-            " WHERE a.name = %s AND p.name = %s AND p.active ORDER BY a.id, p.id LIMIT 1",
-            [LOCAL_NAME, LOCAL_NAME],
-        ).fetchone()
-    if row is not None:
-        return int(row[0]), int(row[1])
-    account = client.create_account(LOCAL_NAME)
-    application = client.create_application(LOCAL_NAME, account_id=account.id)
+    account, application = client.accounts.local_pair(LOCAL_NAME)
     return account.id, application.id

@@ -39,7 +39,7 @@ def _track(text: str) -> int | str:
 
 def run_merge(args: argparse.Namespace) -> int:
     with client_from_args(args) as client:
-        result = client.merge_tracks(_track(args.target), [_track(s) for s in args.sources])
+        result = client.tracks.merge(_track(args.target), [_track(s) for s in args.sources])
     merged = ", ".join(str(i) for i in result.merged_ids) or "nothing new"
     print(
         f"merged {merged} into track {result.target_id} ({result.target_gid}); "
@@ -50,7 +50,7 @@ def run_merge(args: argparse.Namespace) -> int:
 
 def run_mbid(args: argparse.Namespace) -> int:
     with client_from_args(args) as client:
-        change = getattr(client, f"{args.action}_track_mbid")(
+        change = getattr(client.tracks, f"{args.action}_mbid")(
             _track(args.track), args.mbid, account_id=args.account, note=args.note
         )
     state = "disabled" if change.disabled else "enabled"

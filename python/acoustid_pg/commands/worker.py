@@ -31,6 +31,7 @@ def run_worker(args: argparse.Namespace) -> int:
     with client_from_args(args, max_size=2) as client:
         worker = import_worker.Worker(client, batch_size=args.batch_size, poll_seconds=args.poll)
         try:
-            return import_worker.run_worker(worker, args.drain)
+            import_worker.run_worker(worker, args.drain)
         finally:
             worker.close()
+    return 0

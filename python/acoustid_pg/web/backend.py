@@ -7,14 +7,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Union
 
+from ..api import AcoustID
 from ..errors import InvalidApiKeyError
-from ..health import HealthCheck
 from ..lookup import Mbid, Meta
 from ..submission import Submission
-from ..submission_status import SubmissionStatus, SubmissionStatuses
-from ..track_reads import MbidTrack, StoredFingerprint, TrackReads
+from ..submission_status import SubmissionStatus
+from ..track_reads import MbidTrack, StoredFingerprint
 
 MAX_RESULTS = 10  # per fingerprint query, as AcoustID
 
@@ -55,26 +55,26 @@ class Client:
 
 
 class Backend:
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: AcoustID) -> None:
         self.db = db
-        self.tracks = TrackReads(db)
-        self.statuses = SubmissionStatuses(db)
-        self.health = HealthCheck(db)
+        self.tracks = db.track_reads
+        self.statuses = db.submission_statuses
+        self.health = db.health
 
     # --- keys ---
 
     def application(self, key: str) -> int:
         """The id of the active application with this key; InvalidApiKeyError otherwise."""
-        return int(self.db.validate_application_key(key).id)
+        return self.db.accounts.validate_application_key(key).id
 
     def account(self, key: str) -> int:
-        return int(self.db.validate_user_key(key).id)
+        return self.db.accounts.validate_user_key(key).id
 
     def create_anonymous_account(self, application_id: int, version: str | None, ip: str) -> str:
-        account = self.db.create_account(
+        account = self.db.accounts.create_account(
             "Anonymous", application_id=application_id, application_version=version, created_from=ip
         )
-        return str(account.apikey)
+        return account.apikey
 
     # --- lookups ---
 
@@ -113,7 +113,7 @@ class Backend:
     # --- submissions ---
 
     def submit(self, submissions: Sequence[Submission]) -> list[int]:
-        return list(self.db.submit_many(submissions))
+        return self.db.submit_many(submissions)
 
     def submission_statuses(self, ids: Sequence[int]) -> list[SubmissionStatus]:
         return self.statuses.statuses(ids)

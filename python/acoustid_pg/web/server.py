@@ -16,7 +16,6 @@ from typing import Any, Final
 import redis
 from aiohttp import web
 
-from ..stats_counts import StatsCounts
 from . import lookup_stats
 from .app import Service, build_app
 from .backend import Backend
@@ -39,7 +38,7 @@ def flush_stats_once(redis_url: str, db: Any) -> tuple[int, int] | None:
         if not client.set(FLUSH_LOCK, token, nx=True, ex=FLUSH_LOCK_TTL):
             return None
         try:
-            return lookup_stats.flush(client, StatsCounts(db))
+            return lookup_stats.flush(client, db.stats_counts)
         finally:
             if client.get(FLUSH_LOCK) == token.encode():
                 client.delete(FLUSH_LOCK)
