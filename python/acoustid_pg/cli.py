@@ -23,6 +23,7 @@ from .commands import (
     lookup,
     maintenance,
     schema,
+    serve,
     server,
     status,
     submit,
@@ -44,6 +45,7 @@ COMMAND_GROUPS = (
     maintenance,
     accounts,
     server,
+    serve,
     bench,
 )
 PROG = "acoustid-pg"

@@ -20,3 +20,9 @@ class HealthCheck:
                 conn.execute("SELECT 1").fetchone()
             states[database] = "ok"
         return states
+
+    def application_count(self) -> int:
+        """How many applications exist (none: a deployment nobody has set up for clients yet)."""
+        with self._pools.connection("app", "health check") as conn:
+            row = conn.execute("SELECT count(*) FROM application").fetchone()
+        return int(row[0]) if row is not None else 0
