@@ -6,7 +6,7 @@ import sys
 
 from acoustid_pg.cluster import Cluster
 
-from . import functions, ingest, lookup
+from . import functions, ingest, lookup, web
 from .report import machine
 
 # lookup_1m is not in the default run: it loads a million fingerprints (see bench/lookup.py).
@@ -15,8 +15,10 @@ BENCHMARKS = {
     "lookup": lookup.main,
     "ingest": ingest.main,
     "lookup_1m": lookup.main_million,
+    "web": web.main,
+    "web_small": web.main_small,
 }
-DEFAULT = ["functions", "lookup", "ingest"]
+DEFAULT = ["functions", "lookup", "ingest", "web"]
 SHARED_BUFFERS = "4GB"
 
 

@@ -171,9 +171,12 @@ class Accounts:
         email: str | None = None,
         website: str | None = None,
         rate_limit: int | None = None,
+        apikey: str | None = None,
     ) -> Application:
-        """A new, active application of ``account_id`` with a fresh client API key."""
+        """A new, active application of ``account_id`` with a fresh client API key, or with
+        ``apikey`` (to accept a client's built-in key: Picard's, beets')."""
         values = {
+            "apikey": None if apikey is None else _check_given_key(apikey),
             "name": check_text("name", name, max_length=255),
             "account_id": check_id("account_id", account_id),
             "version": check_optional_text("version", version, max_length=255),
@@ -184,7 +187,7 @@ class Accounts:
             else check_int("rate_limit", rate_limit, minimum=1, maximum=MAX_ID),
         }
         query = f"""INSERT INTO application (name, apikey, account_id, version, email, website, rate_limit)
-            VALUES (%(name)s, {NEW_APIKEY_SQL}, %(account_id)s, %(version)s, %(email)s,
+            VALUES (%(name)s, coalesce(%(apikey)s, {NEW_APIKEY_SQL}), %(account_id)s, %(version)s, %(email)s,
                 %(website)s, %(rate_limit)s)
             RETURNING {APPLICATION_COLUMNS}"""
         return self._insert_with_key(query, values, Application, "application_apikey_key")
@@ -286,6 +289,13 @@ def _check_key(what: str, apikey: object) -> str:
     return apikey
 
 
+def _check_given_key(apikey: object) -> str:
+    key = check_text("apikey", apikey, max_length=MAX_APIKEY_LENGTH)
+    if not key.isprintable() or key != key.strip():
+        raise InvalidArgumentError("apikey", "must be printable, without spaces at either end")
+    return key
+
+
 def _check_email(email: object) -> str | None:
     value = check_optional_text("email", email, max_length=255)
     if value is not None and ("@" not in value or any(c.isspace() for c in value)):
@@ -304,6 +314,7 @@ _CONSTRAINTS: Final = {  # constraint -> (error class, field, problem)
     "account_mbuser_key": (InvalidArgumentError, "mbuser", "already belongs to another account"),
     "account_application_id_fkey": (NotFoundError, "application_id", "no such application"),
     "application_account_id_fkey": (NotFoundError, "account_id", "no such account"),
+    "application_apikey_key": (InvalidArgumentError, "apikey", "already belongs to another application"),
 }
 
 
