@@ -8,7 +8,9 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Final
@@ -108,7 +110,7 @@ def run(
             finally:
                 os._exit(code)
         children.append(pid)
-    if ready is not None:
+    if ready is not None and _wait_listening(settings.host, settings.port, children):
         ready(address)
 
     def forward(signum: int, frame: object) -> None:
@@ -126,8 +128,34 @@ def run(
                 break
             except InterruptedError:
                 continue
+            except ChildProcessError:
+                code = 0
+                break
         status = status or (os.waitstatus_to_exitcode(code) if sys.version_info >= (3, 9) else code)
     return 0 if status in (0, -signal.SIGTERM) else 1
+
+
+def _wait_listening(host: str, port: int, children: list[int], timeout: float = 60.0) -> bool:
+    """Whether the port accepts connections within ``timeout`` (False if the workers died)."""
+    target = "127.0.0.1" if host in ("", "0.0.0.0") else "::1" if host == "::" else host
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((target, port), timeout=1):
+                return True
+        except OSError:
+            if not any(_alive(child) for child in children):
+                return False
+            time.sleep(0.05)
+    return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # a zombie still answers, but not for long: the port wait is the real test
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _serve_one(
