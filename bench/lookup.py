@@ -25,20 +25,26 @@ QUERIES = 1000
 NAIVE_SAMPLE = 40
 ONE_QUERY_SAMPLE = 200
 
-# Sequential scan, compare2 on every row of the duration window.
+# Sequential scan, compare2 on every row of the duration window. The thresholds are the schema's
+# named constants (folded by the planner), so the comparison plans use the lookup's own values.
 NAIVE_SCAN = """
-SELECT f.track_id, acoustid_compare2(f.fingerprint, %(q)s::int4[], 80) AS score
+SELECT f.track_id, acoustid_compare2(f.fingerprint, %(q)s::int4[], acoustid_track_max_offset()) AS score
 FROM fingerprint AS f
-WHERE f.length BETWEEN %(d)s - 7 AND %(d)s + 7 AND acoustid_compare2(f.fingerprint, %(q)s::int4[], 80) > 0.4
+WHERE f.length BETWEEN %(d)s - acoustid_fingerprint_max_length_diff()
+        AND %(d)s + acoustid_fingerprint_max_length_diff()
+    AND acoustid_compare2(f.fingerprint, %(q)s::int4[], acoustid_track_max_offset())
+        > acoustid_lookup_min_score()
 ORDER BY score DESC LIMIT 10
 """
 # The spec's "plain one-query plan": index conditions for both, the planner picks.
 ONE_QUERY = """
-SELECT f.track_id, acoustid_compare2(f.fingerprint, %(q)s::int4[], 80) AS score
+SELECT f.track_id, acoustid_compare2(f.fingerprint, %(q)s::int4[], acoustid_track_max_offset()) AS score
 FROM fingerprint AS f
-WHERE f.length BETWEEN %(d)s - 7 AND %(d)s + 7
+WHERE f.length BETWEEN %(d)s - acoustid_fingerprint_max_length_diff()
+        AND %(d)s + acoustid_fingerprint_max_length_diff()
     AND acoustid_extract_query(f.fingerprint) && acoustid_extract_query(%(q)s::int4[])
-    AND acoustid_compare2(f.fingerprint, %(q)s::int4[], 80) > 0.4
+    AND acoustid_compare2(f.fingerprint, %(q)s::int4[], acoustid_track_max_offset())
+        > acoustid_lookup_min_score()
 ORDER BY score DESC LIMIT 10
 """
 

@@ -135,9 +135,7 @@ class Accounts:
 
     def get_account(self, account_id: int) -> Account:
         account_id = check_id("account_id", account_id)
-        with self._pools.connection("app", "accounts") as conn:
-            cur = conn.cursor(row_factory=class_row(Account))
-            row = cur.execute(f"SELECT {ACCOUNT_COLUMNS} FROM account WHERE id = %s", [account_id]).fetchone()
+        row = self._one(Account, f"SELECT {ACCOUNT_COLUMNS} FROM account WHERE id = %s", [account_id])
         if row is None:
             raise NotFoundError("account_id", f"no account {account_id}")
         return row
@@ -145,19 +143,12 @@ class Accounts:
     def validate_user_key(self, apikey: str) -> Account:
         """The account whose user API key this is; raises InvalidApiKeyError if none."""
         key = _check_key("user API key", apikey)
-        cache = self.key_cache.accounts
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
-        generation = cache.generation()
-        with self._pools.connection("app", "accounts") as conn:
-            cur = conn.cursor(row_factory=class_row(Account))
-            account = cur.execute(
-                f"SELECT {ACCOUNT_COLUMNS} FROM account WHERE apikey = %s", [key]
-            ).fetchone()
+        return self.key_cache.accounts.get_or_load(key, self._account_by_key)
+
+    def _account_by_key(self, key: str) -> Account:
+        account = self._one(Account, f"SELECT {ACCOUNT_COLUMNS} FROM account WHERE apikey = %s", [key])
         if account is None:
             raise InvalidApiKeyError("unknown user API key")
-        cache.put(key, account, generation)
         return account
 
     # --- applications ---
@@ -194,11 +185,8 @@ class Accounts:
 
     def get_application(self, application_id: int) -> Application:
         application_id = check_id("application_id", application_id)
-        with self._pools.connection("app", "accounts") as conn:
-            cur = conn.cursor(row_factory=class_row(Application))
-            row = cur.execute(
-                f"SELECT {APPLICATION_COLUMNS} FROM application WHERE id = %s", [application_id]
-            ).fetchone()
+        query = f"SELECT {APPLICATION_COLUMNS} FROM application WHERE id = %s"
+        row = self._one(Application, query, [application_id])
         if row is None:
             raise NotFoundError("application_id", f"no application {application_id}")
         return row
@@ -217,21 +205,15 @@ class Accounts:
         for a deactivated application.
         """
         key = _check_key("application API key", apikey)
-        cache = self.key_cache.applications
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
-        generation = cache.generation()
-        with self._pools.connection("app", "accounts") as conn:
-            cur = conn.cursor(row_factory=class_row(Application))
-            application = cur.execute(
-                f"SELECT {APPLICATION_COLUMNS} FROM application WHERE apikey = %s", [key]
-            ).fetchone()
+        return self.key_cache.applications.get_or_load(key, self._application_by_key)
+
+    def _application_by_key(self, key: str) -> Application:
+        query = f"SELECT {APPLICATION_COLUMNS} FROM application WHERE apikey = %s"
+        application = self._one(Application, query, [key])
         if application is None:
             raise InvalidApiKeyError("unknown application API key")
         if not application.active:
             raise InactiveApplicationError(f"application {application.id} ({application.name!r}) is inactive")
-        cache.put(key, application, generation)
         return application
 
     def local_pair(self, name: str) -> tuple[Account, Application]:
@@ -250,14 +232,15 @@ class Accounts:
 
     # --- helpers ---
 
+    def _one(self, row_type: type[R], query: str, params: list[Any]) -> R | None:
+        """The one row ``query`` returns (as ``row_type``), or None."""
+        with self._pools.connection("app", "accounts") as conn:
+            return conn.cursor(row_factory=class_row(row_type)).execute(query, params).fetchone()
+
     def _set_application_active(self, application_id: int, active: bool) -> Application:
         application_id = check_id("application_id", application_id)
-        with self._pools.connection("app", "accounts") as conn:
-            cur = conn.cursor(row_factory=class_row(Application))
-            row = cur.execute(
-                f"UPDATE application SET active = %s WHERE id = %s RETURNING {APPLICATION_COLUMNS}",
-                [active, application_id],
-            ).fetchone()
+        query = f"UPDATE application SET active = %s WHERE id = %s RETURNING {APPLICATION_COLUMNS}"
+        row = self._one(Application, query, [active, application_id])
         if row is None:
             raise NotFoundError("application_id", f"no application {application_id}")
         self.key_cache.applications.invalidate(row.apikey)

@@ -62,6 +62,17 @@ class ApiKeyCache(Generic[T]):
         stored, value = entry
         return value if hmac.compare_digest(stored.encode(), apikey.encode()) else None
 
+    def get_or_load(self, apikey: str, load: Callable[[str], T]) -> T:
+        """The cached value, or what ``load(apikey)`` returns (it raises for a key that is not
+        valid), cached unless an invalidation came while it was loading."""
+        cached = self.get(apikey)
+        if cached is not None:
+            return cached
+        generation = self.generation()
+        value = load(apikey)
+        self.put(apikey, value, generation)
+        return value
+
     def put(self, apikey: str, value: T, generation: int) -> None:
         with self._lock:
             if generation == self._generation:

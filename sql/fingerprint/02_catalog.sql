@@ -21,6 +21,30 @@ CREATE TABLE meta (
 
 COMMENT ON TABLE meta IS 'user-submitted metadata, linked to tracks through track_meta';
 
+-- What identifies a metadata row: all of its fields, NULLs included, hashed for a small index.
+CREATE FUNCTION acoustid_meta_key(
+    track text,
+    artist text,
+    album text,
+    album_artist text,
+    track_no integer,
+    disc_no integer,
+    year integer
+) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT md5(
+        quote_nullable(track) || ',' || quote_nullable(artist) || ',' || quote_nullable(album) || ','
+        || quote_nullable(album_artist) || ',' || quote_nullable(track_no::text) || ','
+        || quote_nullable(disc_no::text) || ',' || quote_nullable(year::text)
+    )
+$$;
+
+COMMENT ON FUNCTION acoustid_meta_key(text, text, text, text, integer, integer, integer) IS
+'hash of every metadata field (NULLs included): what makes two meta rows the same';
+
+CREATE INDEX meta_key_idx ON meta
+(acoustid_meta_key(track, artist, album, album_artist, track_no, disc_no, year));
+
 CREATE TABLE source (
     id serial PRIMARY KEY,
     application_id integer NOT NULL,
@@ -59,6 +83,7 @@ VALUES ('musicbrainz'), ('musicip'), ('discogs'), ('spotify');
 
 ALTER TABLE format OWNER TO acoustid_admin;
 ALTER TABLE meta OWNER TO acoustid_admin;
+ALTER FUNCTION acoustid_meta_key(text, text, text, text, integer, integer, integer) OWNER TO acoustid_admin;
 ALTER TABLE source OWNER TO acoustid_admin;
 ALTER TABLE foreignid_vendor OWNER TO acoustid_admin;
 ALTER TABLE foreignid OWNER TO acoustid_admin;

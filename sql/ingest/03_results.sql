@@ -2,9 +2,10 @@
 -- (pending_submission); both refer to a submission by its full key (id, created).
 
 -- A foreign key to a partitioned table must name its whole primary key, so these tables carry
--- submission_created too; fill_submission_created() sets it when only submission_id is given.
+-- submission_created too; fill_submission_created() sets it when only submission_id is given
+-- (with a pinned search_path, so a writer's look-alike submission table cannot change it).
 CREATE FUNCTION fill_submission_created() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
     IF NEW.submission_created IS NOT NULL OR NEW.submission_id IS NULL THEN
         RETURN NEW;

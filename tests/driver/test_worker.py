@@ -82,6 +82,8 @@ def test_the_worker_process_stops_cleanly_on_sigterm_and_sigint(
         assert process.returncode == 0, errors
         assert time.monotonic() - started < 20
         assert "stopped after 0 submissions" in errors
+        # The next process's LISTEN must not be mistaken for this one's, still closing.
+        assert wait_for(lambda: scalar(deployment.ingest, listening) == 0, 30)
 
 
 def test_the_worker_rides_out_a_lost_database(

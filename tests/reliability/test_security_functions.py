@@ -23,6 +23,7 @@ UNPINNED = {
     "acoustid_track_max_offset()", "acoustid_lookup_min_score()", "acoustid_track_merge_threshold()",
     "acoustid_track_group_min()", "acoustid_fingerprint_merge_threshold()",
     "acoustid_fingerprint_max_length_diff()", "acoustid_fingerprint_min_unique_items()",
+    "acoustid_max_duration()", "acoustid_import_lock_bucket_width()",
     "acoustid_meta_key(text,text,text,text,integer,integer,integer)",
 }  # fmt: skip
 

@@ -13,8 +13,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from acoustid_pg.accounts import ApiKeyCaches
 from acoustid_pg.api import AcoustID
 from acoustid_pg.cluster import Cluster
-
-DATABASES = ("app", "fingerprint", "ingest")
+from acoustid_pg.settings import DATABASES
 
 # Rows the migrations seed: a reset keeps them.
 SEEDED_TABLES = ("format", "foreignid_vendor")

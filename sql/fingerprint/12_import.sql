@@ -4,7 +4,7 @@
 -- Why a submission cannot be imported (NULL when it can): too few distinct items to match
 -- reliably, or nothing but silence (no query terms).
 CREATE FUNCTION acoustid_unusable_reason(items integer[]) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = public, pg_temp AS $$
     SELECT CASE
         WHEN distinct_items < acoustid_fingerprint_min_unique_items()
             THEN format('too few distinct items (%s, fewer than %s)',
@@ -20,15 +20,16 @@ COMMENT ON FUNCTION acoustid_unusable_reason(integer[]) IS
 'why a fingerprint is skipped as unusable (too few distinct items, empty query), or NULL';
 
 -- Serializes match-or-create between imports that could match each other: two fingerprints
--- match only within FINGERPRINT_MAX_LENGTH_DIFF seconds, so each import locks the 8-second
--- buckets of its whole window and any two such imports share a lock; others run in parallel.
+-- match only within FINGERPRINT_MAX_LENGTH_DIFF seconds, so each import locks the duration buckets
+-- (acoustid_import_lock_bucket_width) of its whole window and any two such imports share a lock.
 -- Locks are taken in ascending order and only after every other import lock, so no deadlock.
 CREATE FUNCTION acoustid_lock_duration_window(duration integer) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
-    width CONSTANT integer := acoustid_fingerprint_max_length_diff();
+    reach CONSTANT integer := acoustid_fingerprint_max_length_diff();
+    bucket_width CONSTANT integer := acoustid_import_lock_bucket_width();
 BEGIN
-    FOR bucket IN greatest(duration - width, 0) / 8 .. (duration + width) / 8 LOOP
+    FOR bucket IN greatest(duration - reach, 0) / bucket_width .. (duration + reach) / bucket_width LOOP
         PERFORM pg_advisory_xact_lock(hashtext('acoustid_pg.import.duration'), bucket);
     END LOOP;
 END
@@ -42,7 +43,7 @@ COMMENT ON FUNCTION acoustid_lock_duration_window(integer) IS
 -- TRACK_GROUP_MIN against the new one. No row: the import creates a track.
 CREATE FUNCTION acoustid_match_track(items integer[], duration integer)
 RETURNS TABLE (track_id integer, fingerprint_id integer, score real)
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
 DECLARE
     candidate record;
 BEGIN
@@ -74,94 +75,49 @@ $$;
 COMMENT ON FUNCTION acoustid_match_track(integer[], integer) IS
 'the track an import of items joins, with its best fingerprint and score; no row for a new track';
 
--- One function per link kind: find or create the link, then add its provenance row (whose
--- trigger bumps the link's submission_count). Each returns the link id.
-CREATE FUNCTION acoustid_link_mbid(
-    link_track integer, link_mbid uuid, link_source integer, link_submission integer
+-- Links a track to what a submission said it is: finds or creates the row of link_table (track_mbid,
+-- track_puid, track_meta or track_foreignid) whose key_column is link_key, then adds its provenance
+-- row to <link_table>_source, whose trigger bumps the link's submission_count. Returns the link id;
+-- a NULL link_key links nothing. The table names come from acoustid_import_submission only.
+CREATE FUNCTION acoustid_link_track(
+    link_table text,
+    key_column text,
+    link_track integer,
+    link_key anyelement,
+    link_source integer,
+    link_submission integer
 ) RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
+    find_link CONSTANT text := format(
+        'SELECT l.id FROM %I AS l WHERE l.track_id = $1 AND l.%I = $2', link_table, key_column
+    );
     link_id integer;
 BEGIN
-    SELECT l.id INTO link_id FROM track_mbid AS l WHERE l.track_id = link_track AND l.mbid = link_mbid;
-    IF link_id IS NULL THEN
-        INSERT INTO track_mbid (track_id, mbid) VALUES (link_track, link_mbid) ON CONFLICT DO NOTHING;
-        SELECT l.id INTO link_id FROM track_mbid AS l WHERE l.track_id = link_track AND l.mbid = link_mbid;
+    IF link_key IS NULL THEN
+        RETURN NULL;
     END IF;
-    INSERT INTO track_mbid_source (track_mbid_id, source_id, submission_id)
-    VALUES (link_id, link_source, link_submission);
+    EXECUTE find_link INTO link_id USING link_track, link_key;
+    IF link_id IS NULL THEN
+        EXECUTE format(
+            'INSERT INTO %I (track_id, %I) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id',
+            link_table, key_column
+        ) INTO link_id USING link_track, link_key;
+    END IF;
+    IF link_id IS NULL THEN
+        -- Another import created it meanwhile: a new statement sees its committed row.
+        EXECUTE find_link INTO link_id USING link_track, link_key;
+    END IF;
+    EXECUTE format(
+        'INSERT INTO %I (%I, source_id, submission_id) VALUES ($1, $2, $3)',
+        link_table || '_source', link_table || '_id'
+    ) USING link_id, link_source, link_submission;
     RETURN link_id;
 END
 $$;
 
-COMMENT ON FUNCTION acoustid_link_mbid(integer, uuid, integer, integer) IS
-'links a track to a MusicBrainz recording (created if new) with one provenance row';
-
-CREATE FUNCTION acoustid_link_puid(
-    link_track integer, link_puid uuid, link_source integer, link_submission integer
-) RETURNS integer
-LANGUAGE plpgsql AS $$
-DECLARE
-    link_id integer;
-BEGIN
-    SELECT l.id INTO link_id FROM track_puid AS l WHERE l.track_id = link_track AND l.puid = link_puid;
-    IF link_id IS NULL THEN
-        INSERT INTO track_puid (track_id, puid) VALUES (link_track, link_puid) ON CONFLICT DO NOTHING;
-        SELECT l.id INTO link_id FROM track_puid AS l WHERE l.track_id = link_track AND l.puid = link_puid;
-    END IF;
-    INSERT INTO track_puid_source (track_puid_id, source_id, submission_id)
-    VALUES (link_id, link_source, link_submission);
-    RETURN link_id;
-END
-$$;
-
-COMMENT ON FUNCTION acoustid_link_puid(integer, uuid, integer, integer) IS
-'links a track to a MusicIP PUID (created if new) with one provenance row';
-
-CREATE FUNCTION acoustid_link_meta(
-    link_track integer, link_meta integer, link_source integer, link_submission integer
-) RETURNS integer
-LANGUAGE plpgsql AS $$
-DECLARE
-    link_id integer;
-BEGIN
-    SELECT l.id INTO link_id FROM track_meta AS l WHERE l.track_id = link_track AND l.meta_id = link_meta;
-    IF link_id IS NULL THEN
-        INSERT INTO track_meta (track_id, meta_id) VALUES (link_track, link_meta) ON CONFLICT DO NOTHING;
-        SELECT l.id INTO link_id FROM track_meta AS l WHERE l.track_id = link_track AND l.meta_id = link_meta;
-    END IF;
-    INSERT INTO track_meta_source (track_meta_id, source_id, submission_id)
-    VALUES (link_id, link_source, link_submission);
-    RETURN link_id;
-END
-$$;
-
-COMMENT ON FUNCTION acoustid_link_meta(integer, integer, integer, integer) IS
-'links a track to user metadata (created if new) with one provenance row';
-
-CREATE FUNCTION acoustid_link_foreignid(
-    link_track integer, link_foreignid integer, link_source integer, link_submission integer
-) RETURNS integer
-LANGUAGE plpgsql AS $$
-DECLARE
-    link_id integer;
-BEGIN
-    SELECT l.id INTO link_id FROM track_foreignid AS l
-    WHERE l.track_id = link_track AND l.foreignid_id = link_foreignid;
-    IF link_id IS NULL THEN
-        INSERT INTO track_foreignid (track_id, foreignid_id) VALUES (link_track, link_foreignid)
-        ON CONFLICT DO NOTHING;
-        SELECT l.id INTO link_id FROM track_foreignid AS l
-        WHERE l.track_id = link_track AND l.foreignid_id = link_foreignid;
-    END IF;
-    INSERT INTO track_foreignid_source (track_foreignid_id, source_id, submission_id)
-    VALUES (link_id, link_source, link_submission);
-    RETURN link_id;
-END
-$$;
-
-COMMENT ON FUNCTION acoustid_link_foreignid(integer, integer, integer, integer) IS
-'links a track to a foreign id (created if new) with one provenance row';
+COMMENT ON FUNCTION acoustid_link_track(text, text, integer, anyelement, integer, integer) IS
+'links a track to an MBID, PUID, meta or foreign id (link created if new) with one provenance row';
 
 -- What an earlier run of the import of this submission did, read back from its provenance:
 -- rows inserted by that run share its transaction's now() with its fingerprint_source row.
@@ -176,7 +132,7 @@ RETURNS TABLE (
     skip_reason text,
     repeated boolean
 )
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
     SELECT
         t.id,
         t.gid,
@@ -226,7 +182,7 @@ CREATE FUNCTION acoustid_import_submission(
     skip_reason text,
     repeated boolean
 )
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     matched record;
     foreign_id integer;
@@ -234,10 +190,7 @@ BEGIN
     IF submission IS NULL OR items IS NULL THEN
         RAISE EXCEPTION 'submission and items must not be null' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF duration IS NULL OR duration NOT BETWEEN 1 AND 32767 THEN
-        RAISE EXCEPTION 'duration must be between 1 and 32767 seconds, not %', coalesce(duration::text, 'null')
-        USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM acoustid_check_duration(duration);
     -- Lock order: this submission, then catalog rows being created, then the duration window
     -- (and the changelog's lock, taken by the fingerprint insert): never the other way round.
     PERFORM pg_advisory_xact_lock(hashtext('acoustid_pg.import.submission'), submission);
@@ -280,18 +233,12 @@ BEGIN
 
     INSERT INTO fingerprint_source AS fs (fingerprint_id, source_id, submission_id)
     VALUES (acoustid_import_submission.fingerprint_id, acoustid_import_submission.source_id, submission);
-    IF recording IS NOT NULL THEN
-        PERFORM acoustid_link_mbid(track_id, recording, source_id, submission);
-    END IF;
-    IF musicip IS NOT NULL THEN
-        PERFORM acoustid_link_puid(track_id, musicip, source_id, submission);
-    END IF;
-    IF meta_id IS NOT NULL THEN
-        PERFORM acoustid_link_meta(track_id, meta_id, source_id, submission);
-    END IF;
-    IF foreign_id IS NOT NULL THEN
-        PERFORM acoustid_link_foreignid(track_id, foreign_id, source_id, submission);
-    END IF;
+    PERFORM acoustid_link_track('track_mbid', 'mbid', track_id, recording, source_id, submission);
+    PERFORM acoustid_link_track('track_puid', 'puid', track_id, musicip, source_id, submission);
+    PERFORM acoustid_link_track('track_meta', 'meta_id', track_id, meta_id, source_id, submission);
+    PERFORM acoustid_link_track(
+        'track_foreignid', 'foreignid_id', track_id, foreign_id, source_id, submission
+    );
     RETURN NEXT;
 END
 $$;
@@ -303,10 +250,7 @@ COMMENT ON FUNCTION acoustid_import_submission(
 ALTER FUNCTION acoustid_unusable_reason(integer[]) OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_lock_duration_window(integer) OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_match_track(integer[], integer) OWNER TO acoustid_admin;
-ALTER FUNCTION acoustid_link_mbid(integer, uuid, integer, integer) OWNER TO acoustid_admin;
-ALTER FUNCTION acoustid_link_puid(integer, uuid, integer, integer) OWNER TO acoustid_admin;
-ALTER FUNCTION acoustid_link_meta(integer, integer, integer, integer) OWNER TO acoustid_admin;
-ALTER FUNCTION acoustid_link_foreignid(integer, integer, integer, integer) OWNER TO acoustid_admin;
+ALTER FUNCTION acoustid_link_track(text, text, integer, anyelement, integer, integer) OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_imported_submission(integer, jsonb) OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_import_submission(
     integer, integer[], integer, integer, integer, integer, integer, text, uuid, uuid, text, jsonb

@@ -2,7 +2,7 @@
 -- so nothing refers to a merged track, duplicate links become one and merges never chain.
 
 CREATE FUNCTION resolve_track_merge_target() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     target_new_id integer;
 BEGIN
@@ -28,7 +28,7 @@ COMMENT ON FUNCTION resolve_track_merge_target() IS
 'before a merge: refuses self-merges and cycles, resolves a merged target, disables the merged track';
 
 CREATE FUNCTION update_merged_track_references() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     merged CONSTANT integer := NEW.id;
     target CONSTANT integer := NEW.new_id;

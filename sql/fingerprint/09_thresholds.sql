@@ -1,4 +1,4 @@
--- AcoustID's production thresholds for lookups and imports, as named constants.
+-- AcoustID's production thresholds and limits for lookups and imports, as named constants.
 -- IMMUTABLE SQL functions: the planner folds each call into its value, so naming costs nothing.
 
 CREATE FUNCTION acoustid_track_max_offset() RETURNS integer
@@ -43,6 +43,18 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT 80 $$;
 COMMENT ON FUNCTION acoustid_fingerprint_min_unique_items() IS
 'FINGERPRINT_MIN_UNIQUE_ITEMS: a submission with fewer distinct items is skipped as unusable';
 
+CREATE FUNCTION acoustid_max_duration() RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT 32767 $$;
+
+COMMENT ON FUNCTION acoustid_max_duration() IS
+'the longest duration (seconds) a lookup or an import accepts: fingerprint.length is a smallint';
+
+CREATE FUNCTION acoustid_import_lock_bucket_width() RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT 8 $$;
+
+COMMENT ON FUNCTION acoustid_import_lock_bucket_width() IS
+'seconds of duration one import lock covers: wider, fewer locks per import but more waiting';
+
 ALTER FUNCTION acoustid_track_max_offset() OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_lookup_min_score() OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_track_merge_threshold() OWNER TO acoustid_admin;
@@ -50,3 +62,5 @@ ALTER FUNCTION acoustid_track_group_min() OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_fingerprint_merge_threshold() OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_fingerprint_max_length_diff() OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_fingerprint_min_unique_items() OWNER TO acoustid_admin;
+ALTER FUNCTION acoustid_max_duration() OWNER TO acoustid_admin;
+ALTER FUNCTION acoustid_import_lock_bucket_width() OWNER TO acoustid_admin;

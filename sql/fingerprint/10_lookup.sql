@@ -1,6 +1,21 @@
 -- Lookup: the tracks whose fingerprints match a query fingerprint, best first. Candidates
 -- come from the query-term GIN index alone, so no planner estimate can turn it into a scan.
 
+-- Lookups and imports accept the same durations: what fingerprint.length can hold.
+CREATE FUNCTION acoustid_check_duration(duration integer) RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = public, pg_temp AS $$
+BEGIN
+    IF duration IS NULL OR duration NOT BETWEEN 1 AND acoustid_max_duration() THEN
+        RAISE EXCEPTION 'duration must be between 1 and % seconds, not %',
+            acoustid_max_duration(), coalesce(duration::text, 'null')
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION acoustid_check_duration(integer) IS
+'raises invalid_parameter_value unless duration is between 1 and acoustid_max_duration() seconds';
+
 -- Step 1 reads only fingerprint_query_idx (a MATERIALIZED CTE is a fence: the length window is
 -- not pushed into it, so the planner cannot prefer the length index and score every fingerprint
 -- of the window, a p99 of about a second at a million rows). Step 2 scores the candidates of the
@@ -14,6 +29,7 @@ CREATE FUNCTION acoustid_search(
 ) RETURNS TABLE (fingerprint_id integer, track_id integer, track_gid uuid, score real)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET enable_seqscan = off
+SET search_path = public, pg_temp
 AS $$
 DECLARE
     terms CONSTANT integer[] := acoustid_extract_query(query);
@@ -59,15 +75,12 @@ CREATE FUNCTION acoustid_lookup(
     min_score real DEFAULT acoustid_lookup_min_score(),
     max_results integer DEFAULT 10
 ) RETURNS TABLE (fingerprint_id integer, track_id integer, track_gid uuid, score real)
-LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = public, pg_temp AS $$
 BEGIN
     IF query IS NULL THEN
         RAISE EXCEPTION 'query must not be null' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF duration IS NULL OR duration NOT BETWEEN 1 AND 32767 THEN
-        RAISE EXCEPTION 'duration must be between 1 and 32767 seconds, not %', coalesce(duration::text, 'null')
-        USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM acoustid_check_duration(duration);
     IF max_duration_diff IS NULL OR max_duration_diff NOT BETWEEN 1 AND 30 THEN
         RAISE EXCEPTION 'max_duration_diff must be between 1 and 30 seconds, not %',
             coalesce(max_duration_diff::text, 'null')
@@ -99,7 +112,7 @@ CREATE FUNCTION acoustid_lookup(
     min_score real DEFAULT acoustid_lookup_min_score(),
     max_results integer DEFAULT 10
 ) RETURNS TABLE (fingerprint_id integer, track_id integer, track_gid uuid, score real)
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = public, pg_temp AS $$
     SELECT * FROM acoustid_lookup(
         acoustid_decode_fingerprint(query), duration, max_duration_diff, min_score, max_results
     )
@@ -108,6 +121,7 @@ $$;
 COMMENT ON FUNCTION acoustid_lookup(text, integer, integer, real, integer) IS
 'acoustid_lookup of a compressed fingerprint (what fpcalc prints)';
 
+ALTER FUNCTION acoustid_check_duration(integer) OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_search(integer[], integer, integer, real) OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_lookup(integer[], integer, integer, real, integer) OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_lookup(text, integer, integer, real, integer) OWNER TO acoustid_admin;

@@ -6,7 +6,7 @@
 -- (no unique key) first take an advisory lock on the row's content, and only to create it.
 
 CREATE FUNCTION acoustid_find_or_create_format(format_name text) RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     found_id integer;
 BEGIN
@@ -25,7 +25,7 @@ COMMENT ON FUNCTION acoustid_find_or_create_format(text) IS
 CREATE FUNCTION acoustid_find_or_create_source(
     application integer, account integer, application_version text
 ) RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     found_id integer;
 BEGIN
@@ -53,34 +53,10 @@ $$;
 COMMENT ON FUNCTION acoustid_find_or_create_source(integer, integer, text) IS
 'the id of the source (application, account, version), created if new';
 
--- What identifies a metadata row: all of its fields, NULLs included, hashed for a small index.
-CREATE FUNCTION acoustid_meta_key(
-    track text,
-    artist text,
-    album text,
-    album_artist text,
-    track_no integer,
-    disc_no integer,
-    year integer
-) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT md5(
-        quote_nullable(track) || ',' || quote_nullable(artist) || ',' || quote_nullable(album) || ','
-        || quote_nullable(album_artist) || ',' || quote_nullable(track_no::text) || ','
-        || quote_nullable(disc_no::text) || ',' || quote_nullable(year::text)
-    )
-$$;
-
-COMMENT ON FUNCTION acoustid_meta_key(text, text, text, text, integer, integer, integer) IS
-'hash of every metadata field (NULLs included): what makes two meta rows the same';
-
-CREATE INDEX meta_key_idx ON meta
-(acoustid_meta_key(track, artist, album, album_artist, track_no, disc_no, year));
-
 -- fields: the submitted metadata as jsonb (track, artist, album, album_artist, track_no, disc_no,
 -- year); other keys are ignored. Both return NULL when no field is given.
 CREATE FUNCTION acoustid_find_meta(fields jsonb) RETURNS integer
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
 DECLARE
     wanted CONSTANT meta := jsonb_populate_record(NULL::meta, coalesce(fields, '{}') - 'id');
     found_id integer;
@@ -104,7 +80,7 @@ $$;
 COMMENT ON FUNCTION acoustid_find_meta(jsonb) IS 'the id of the meta row with exactly these fields, or NULL';
 
 CREATE FUNCTION acoustid_find_or_create_meta(fields jsonb) RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     wanted CONSTANT meta := jsonb_populate_record(NULL::meta, coalesce(fields, '{}') - 'id');
     found_id integer;
@@ -141,7 +117,7 @@ COMMENT ON FUNCTION acoustid_find_or_create_meta(jsonb) IS
 
 -- foreign_ref: 'vendor:id' (the id may itself contain colons).
 CREATE FUNCTION acoustid_find_or_create_foreignid(foreign_ref text) RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     vendor_name CONSTANT text := split_part(foreign_ref, ':', 1);
     foreign_name CONSTANT text := substr(foreign_ref, length(vendor_name) + 2);
@@ -175,7 +151,6 @@ COMMENT ON FUNCTION acoustid_find_or_create_foreignid(text) IS
 
 ALTER FUNCTION acoustid_find_or_create_format(text) OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_find_or_create_source(integer, integer, text) OWNER TO acoustid_admin;
-ALTER FUNCTION acoustid_meta_key(text, text, text, text, integer, integer, integer) OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_find_meta(jsonb) OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_find_or_create_meta(jsonb) OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_find_or_create_foreignid(text) OWNER TO acoustid_admin;
