@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import config
-from ..web import launch
-from ..web.launch import FirstKeys
 from . import UsageError, connection_options, settings_from_args
+
+if TYPE_CHECKING:
+    from ..web.launch import FirstKeys
 
 
 def register(subparsers: Any) -> None:
@@ -47,6 +48,8 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UsageError("--workers must be between 1 and 256")
     if args.listen_port is not None and not 0 <= args.listen_port <= 65535:
         raise UsageError("--port must be between 0 and 65535")
+    from ..web import launch  # aiohttp and redis load only for this command
+
     path = config.load_config(args.config).path
     web = launch.web_settings(
         Path(path) if path else None,

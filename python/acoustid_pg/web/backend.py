@@ -63,6 +63,16 @@ class Backend:
 
     # --- keys ---
 
+    def cached_application(self, key: str) -> int | None:
+        """The application id if the key is in the driver's cache of valid keys: answered on
+        the event loop, without a thread hop (an in-memory lookup)."""
+        found = self.db.accounts.key_cache.applications.get(key)
+        return None if found is None else found.id
+
+    def cached_account(self, key: str) -> int | None:
+        found = self.db.accounts.key_cache.accounts.get(key)
+        return None if found is None else found.id
+
     def application(self, key: str) -> int:
         """The id of the active application with this key; InvalidApiKeyError otherwise."""
         return self.db.accounts.validate_application_key(key).id

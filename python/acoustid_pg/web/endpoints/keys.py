@@ -24,6 +24,9 @@ async def client(call: Call, *, open_lookups: bool = False) -> Client:
     try:
         if len(key) > MAX_KEY or "\x00" in key:
             raise InvalidApiKeyError("malformed key")
+        cached = backend(call).cached_application(key)
+        if cached is not None:
+            return Client(cached, key)
         return Client(await call.service.run(backend(call).application, key), key)
     except InvalidApiKeyError:
         if open_lookups:
@@ -39,7 +42,8 @@ async def user(call: Call) -> int:
     try:
         if len(key) > MAX_KEY or "\x00" in key:
             raise InvalidApiKeyError("malformed key")
-        return await call.service.run(backend(call).account, key)
+        cached = backend(call).cached_account(key)
+        return cached if cached is not None else await call.service.run(backend(call).account, key)
     except InvalidApiKeyError:
         raise ApiError(INVALID_USER_API_KEY) from None
 
