@@ -6,7 +6,7 @@ import sys
 
 from acoustid_pg.cluster import Cluster
 
-from . import functions, ingest, lookup, web
+from . import functions, ingest, lookup, musicbrainz, web
 from .report import machine
 
 # lookup_1m is not in the default run: it loads a million fingerprints (see bench/lookup.py).
@@ -15,10 +15,11 @@ BENCHMARKS = {
     "lookup": lookup.main,
     "ingest": ingest.main,
     "lookup_1m": lookup.main_million,
+    "musicbrainz": musicbrainz.main,
     "web": web.main,
     "web_small": web.main_small,
 }
-DEFAULT = ["functions", "lookup", "ingest", "web"]
+DEFAULT = ["functions", "lookup", "ingest", "musicbrainz", "web"]
 SHARED_BUFFERS = "4GB"
 
 

@@ -11,5 +11,6 @@ pytest_plugins = [
     "tests.support.fixtures_management",
     "tests.support.fixtures_driver",
     "tests.support.acoustid_server",
+    "tests.support.fixtures_musicbrainz",
     "tests.support.fixtures_web",
 ]
