@@ -6,7 +6,7 @@ import sys
 
 from acoustid_pg.cluster import Cluster
 
-from . import functions, ingest, lookup, musicbrainz, restore
+from . import functions, ingest, lookup, musicbrainz, restore, web
 from .report import machine
 
 # lookup_1m and restore_1m are not in the default run: they load a million fingerprints (see
@@ -17,10 +17,12 @@ BENCHMARKS = {
     "ingest": ingest.main,
     "lookup_1m": lookup.main_million,
     "musicbrainz": musicbrainz.main,
+    "web": web.main,
+    "web_small": web.main_small,
     "restore": restore.main,
     "restore_1m": restore.main_million,
 }
-DEFAULT = ["functions", "lookup", "ingest", "musicbrainz"]
+DEFAULT = ["functions", "lookup", "ingest", "musicbrainz", "web"]
 SHARED_BUFFERS = "4GB"
 
 

@@ -12,4 +12,5 @@ pytest_plugins = [
     "tests.support.fixtures_driver",
     "tests.support.acoustid_server",
     "tests.support.fixtures_musicbrainz",
+    "tests.support.fixtures_web",
 ]

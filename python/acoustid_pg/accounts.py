@@ -166,8 +166,10 @@ class Accounts:
         email: str | None = None,
         website: str | None = None,
         rate_limit: int | None = None,
+        apikey: str | None = None,
     ) -> Application:
-        """A new, active application of ``account_id`` with a fresh client API key."""
+        """A new, active application of ``account_id`` with a fresh client API key, or with
+        ``apikey`` (to accept a client's built-in key: Picard's, beets')."""
         values = {
             "name": check_text("name", name, max_length=255),
             "account_id": check_id("account_id", account_id),
@@ -183,7 +185,8 @@ class Accounts:
             VALUES (%(name)s, %(apikey_hash)s, %(account_id)s, %(version)s, %(email)s,
                 %(website)s, %(rate_limit)s)
             RETURNING {APPLICATION_COLUMNS}"""
-        return self._insert_with_key(query, values, Application, "application_apikey_hash_key")
+        given = None if apikey is None else _check_given_key(apikey)
+        return self._insert_with_key(query, values, Application, "application_apikey_hash_key", given)
 
     def get_application(self, application_id: int) -> Application:
         application_id = check_id("application_id", application_id)
@@ -218,6 +221,17 @@ class Accounts:
             raise InactiveApplicationError(f"application {application.id} ({application.name!r}) is inactive")
         return application
 
+    def cached_application(self, apikey: str) -> Application | None:
+        """The application if its key is in this client's cache of valid keys, else None; no
+        database call (the web service answers these on its event loop)."""
+        digest = _digest_or_none(apikey)
+        return None if digest is None else self.key_cache.applications.get(digest)
+
+    def cached_account(self, apikey: str) -> Account | None:
+        """The account if its user key is in this client's cache of valid keys, else None."""
+        digest = _digest_or_none(apikey)
+        return None if digest is None else self.key_cache.accounts.get(digest)
+
     def local_pair(self, name: str) -> tuple[Account, Application]:
         """The account and active application called ``name``, made on first use (the command
         line's local submitter). Two first uses at once may make two pairs; the oldest wins after."""
@@ -251,19 +265,26 @@ class Accounts:
         return Application(**row)
 
     def _insert_with_key(
-        self, query: str, values: dict[str, Any], row_type: type[D], key_constraint: str
+        self,
+        query: str,
+        values: dict[str, Any],
+        row_type: type[D],
+        key_constraint: str,
+        given: str | None = None,
     ) -> D:
-        """Insert with a fresh key's hash; return the row carrying the key (the only time it is shown)."""
+        """Insert with the hash of a fresh key (or of ``given``); return the row carrying the key
+        (the only time it is shown). A fresh key that collides is replaced; a given one is refused."""
         with self._pools.connection("app", "accounts") as conn:
             cur = conn.cursor(row_factory=class_row(row_type))
             for attempt in range(_KEY_ATTEMPTS):
-                key = new_apikey()
+                key = new_apikey() if given is None else given
                 try:
                     row = cur.execute(query, {**values, "apikey_hash": apikey_hash(key)}).fetchone()
                     assert row is not None  # INSERT ... RETURNING gives one row
                     return dataclasses.replace(row, apikey=key)
                 except pgerrors.UniqueViolation as exc:
-                    if exc.diag.constraint_name != key_constraint or attempt + 1 == _KEY_ATTEMPTS:
+                    retry = exc.diag.constraint_name == key_constraint and given is None
+                    if not retry or attempt + 1 == _KEY_ATTEMPTS:
                         raise _constraint_error(exc) from None
                 except pgerrors.IntegrityError as exc:
                     raise _constraint_error(exc) from None
@@ -284,6 +305,20 @@ def _check_key(what: str, apikey: object) -> bytes:
         raise InvalidApiKeyError(f"unknown {what}") from None
 
 
+def _digest_or_none(apikey: object) -> bytes | None:
+    try:
+        return _check_key("API key", apikey)
+    except (InvalidApiKeyError, InvalidArgumentError):
+        return None
+
+
+def _check_given_key(apikey: object) -> str:
+    key = check_text("apikey", apikey, max_length=MAX_APIKEY_LENGTH)
+    if not key.isprintable() or key != key.strip():
+        raise InvalidArgumentError("apikey", "must be printable, without spaces at either end")
+    return key
+
+
 def _check_email(email: object) -> str | None:
     value = check_optional_text("email", email, max_length=255)
     if value is not None and ("@" not in value or any(c.isspace() for c in value)):
@@ -302,6 +337,7 @@ _CONSTRAINTS: Final = {  # constraint -> (error class, field, problem)
     "account_mbuser_key": (InvalidArgumentError, "mbuser", "already belongs to another account"),
     "account_application_id_fkey": (NotFoundError, "application_id", "no such application"),
     "application_account_id_fkey": (NotFoundError, "account_id", "no such account"),
+    "application_apikey_hash_key": (InvalidArgumentError, "apikey", "already belongs to another application"),
 }
 
 

@@ -9,6 +9,8 @@ pools it works through:
 - ``db.maintenance``: the periodic cleanup jobs;
 - ``db.changelog``: the fingerprint changelog for external copies of the search terms;
 - ``db.musicbrainz``: MusicBrainz metadata for lookup results, and the mirror's import.
+- ``db.track_reads``, ``db.submission_statuses``, ``db.health``, ``db.stats_counts``: the
+  reads and bulk statistics the web service needs (``acoustid_pg.web``).
 
 The calls most users make stay on the facade itself: ``lookup``, ``submit``,
 ``submit_many``, ``process_submissions``, ``bulk_load`` and ``import_file``.
@@ -25,6 +27,7 @@ from . import bulk, bulk_import, lookup
 from .accounts import Accounts, ApiKeyCaches
 from .changelog import Changelog
 from .fingerprint_input import Fingerprint
+from .health import HealthCheck
 from .ingest import ImportResult, ImportSteps, Ingest
 from .lookup import FingerprintInput, Match
 from .maintenance import Maintenance
@@ -33,7 +36,10 @@ from .musicbrainz.shapes import parse_meta
 from .pools import Pools
 from .settings import Settings
 from .stats import Stats
+from .stats_counts import StatsCounts
 from .submission import MetaValue, Submission
+from .submission_status import SubmissionStatuses
+from .track_reads import TrackReads
 from .tracks import Tracks
 
 
@@ -62,6 +68,10 @@ class AcoustID:
         self.maintenance = Maintenance(self.pools)
         self.changelog = Changelog(self.pools)
         self.musicbrainz = MusicBrainz(self.pools)
+        self.track_reads = TrackReads(self.pools)
+        self.submission_statuses = SubmissionStatuses(self.pools)
+        self.health = HealthCheck(self.pools)
+        self.stats_counts = StatsCounts(self.pools)
         self._ingest = Ingest(self.pools, import_steps)
 
     def lookup(

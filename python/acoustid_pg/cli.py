@@ -25,6 +25,7 @@ from .commands import (
     maintenance,
     musicbrainz,
     schema,
+    serve,
     server,
     status,
     submit,
@@ -47,6 +48,7 @@ COMMAND_GROUPS = (
     maintenance,
     accounts,
     server,
+    serve,
     backup,
     bench,
 )

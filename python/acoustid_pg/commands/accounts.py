@@ -32,6 +32,9 @@ def register(subparsers: Any) -> None:
     create.add_argument("--version", help="application version")
     create.add_argument("--email", help="contact address")
     create.add_argument("--website", help="web site")
+    create.add_argument(
+        "--apikey", help="use this client key (e.g. a client's built-in one) instead of a new one"
+    )
     create.add_argument("--json", action="store_true", help="print JSON")
     create.set_defaults(run=run_create_app)
     for action, function in (
@@ -76,7 +79,12 @@ def run_show_account(args: argparse.Namespace) -> int:
 def run_create_app(args: argparse.Namespace) -> int:
     with client_from_args(args) as client:
         application = client.accounts.create_application(
-            args.name, account_id=args.account, version=args.version, email=args.email, website=args.website
+            args.name,
+            account_id=args.account,
+            version=args.version,
+            email=args.email,
+            website=args.website,
+            apikey=args.apikey,
         )
     return _print(application, args, show_key=True)
 

@@ -1,20 +1,21 @@
-"""``acoustid-pg server start|stop|status``: the embedded PostgreSQL server."""
+"""``acoustid-pg server start|stop|status``: the embedded PostgreSQL server and its Redis."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from .. import embedded
+from .. import embedded, embedded_redis
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "server",
-        help="start, stop or inspect the embedded PostgreSQL server",
+        help="start, stop or inspect the embedded PostgreSQL server (and Redis, for serve)",
         description="The embedded server is a PostgreSQL cluster that acoustid-pg creates and runs "
         "itself in $ACOUSTID_PG_DATA (default ~/.local/share/acoustid-pg, or /var/lib/acoustid-pg "
-        "for root). Commands use it whenever no server is configured.",
+        "for root). Commands use it whenever no server is configured. A private redis-server (for "
+        "acoustid-pg serve) is started and stopped with it, on a unix socket in the same directory.",
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser("start", help="create the cluster if needed and start it").set_defaults(run=run_start)
@@ -27,10 +28,16 @@ def register(subparsers: Any) -> None:
 def run_start(args: argparse.Namespace) -> int:
     cluster = embedded.ensure_running()
     print(f"embedded server running: host={cluster.socket_dir} (data in {cluster.data_dir})")
+    redis = embedded_redis.ensure_running()
+    print(f"embedded redis running: {redis.url}")
     return 0
 
 
 def run_stop(args: argparse.Namespace) -> int:
+    redis = embedded_redis.embedded_redis()
+    if redis.running():
+        redis.stop()
+        print("embedded redis stopped")
     cluster = embedded.embedded_cluster()
     if not cluster.initialized() or not cluster.running():
         print("embedded server is not running")
@@ -47,4 +54,6 @@ def run_status(args: argparse.Namespace) -> int:
         return 3
     state = "running" if cluster.running() else "stopped"
     print(f"embedded server: {state}; data in {cluster.data_dir}; socket directory {cluster.socket_dir}")
+    redis = embedded_redis.embedded_redis()
+    print(f"embedded redis: {'running' if redis.running() else 'stopped'} ({redis.url})")
     return 0 if state == "running" else 3

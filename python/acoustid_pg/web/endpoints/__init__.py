@@ -1,0 +1,1 @@
+"""The ``/v2`` endpoints, one module per group; ``routes.ROUTES`` maps paths to them."""

@@ -1,0 +1,75 @@
+"""The [web] and [rate_limiter] sections of the config file."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+import pytest
+
+from acoustid_pg.errors import SettingsError
+from acoustid_pg.web.ratelimit import RateLimits
+from acoustid_pg.web.settings import WebSettings, load_web_settings
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.ini"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_without_a_file(tmp_path: Path) -> None:
+    assert load_web_settings(None) == WebSettings()
+    assert load_web_settings(tmp_path / "missing.ini") == WebSettings()
+    assert WebSettings().host == "127.0.0.1" and WebSettings().limits == RateLimits(100, 10, 4)
+
+
+def test_every_key(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """[database]
+host = /tmp
+[web]
+host = 0.0.0.0
+port = 9000
+workers = 4
+redis = unix:///run/redis.sock
+trusted_proxies = 127.0.0.1, 10.0.0.0/8
+open_lookups = yes
+[rate_limiter]
+global = 50
+application = 5.5
+ip = 2
+application.v8pQ6oyB = 20
+application.12 = 30
+ip.192.0.2.7 = 9
+""",
+    )
+    settings = load_web_settings(path)
+    assert (settings.host, settings.port, settings.workers) == ("0.0.0.0", 9000, 4)
+    assert settings.redis_url == "unix:///run/redis.sock"
+    assert settings.trusted_proxies == (
+        ipaddress.ip_network("127.0.0.1/32"),
+        ipaddress.ip_network("10.0.0.0/8"),
+    )
+    assert settings.open_lookups is True
+    assert settings.limits == RateLimits(50, 5.5, 2, {"v8pQ6oyB": 20, "12": 30}, {"192.0.2.7": 9})
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("[web]\nport = 99999\n", "port"),
+        ("[web]\nworkers = many\n", "workers"),
+        ("[web]\ncolour = blue\n", "colour"),
+        ("[web]\ntrusted_proxies = proxy.example\n", "proxy.example"),
+        ("[web]\nopen_lookups = perhaps\n", "open_lookups"),
+        ("[rate_limiter]\nglobal = -1\n", "global"),
+        ("[rate_limiter]\nip = nan\n", "ip"),
+        ("[rate_limiter]\nbucket = 3\n", "bucket"),
+        ("[rate_limiter]\nip. = 3\n", "ip."),
+    ],
+)
+def test_bad_values_are_named(tmp_path: Path, text: str, named: str) -> None:
+    with pytest.raises(SettingsError, match=named.replace(".", r"\.")):
+        load_web_settings(write(tmp_path, text))
