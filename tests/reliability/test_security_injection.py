@@ -162,6 +162,8 @@ def driver_calls(s: Submitter) -> dict[tuple[str, str], Callable[[AcoustID, str]
         ),  # type: ignore[arg-type]
         ("accounts.validate_application_key", "apikey"): lambda c, h: c.accounts.validate_application_key(h),
         ("accounts.validate_user_key", "apikey"): lambda c, h: c.accounts.validate_user_key(h),
+        ("accounts.cached_application", "apikey"): lambda c, h: c.accounts.cached_application(h),
+        ("accounts.cached_account", "apikey"): lambda c, h: c.accounts.cached_account(h),
         ("tracks.merge", "target"): lambda c, h: c.tracks.merge(h, [1]),
         ("tracks.merge", "sources"): lambda c, h: c.tracks.merge(1, [h]),
         ("tracks.disable_mbid", "track"): lambda c, h: c.tracks.disable_mbid(h, MBID, account_id=1),
