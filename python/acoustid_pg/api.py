@@ -7,7 +7,8 @@ pools it works through:
 - ``db.tracks``: track merges and track-MBID moderation;
 - ``db.stats``: lookup, user-agent and daily statistics;
 - ``db.maintenance``: the periodic cleanup jobs;
-- ``db.changelog``: the fingerprint changelog for external copies of the search terms.
+- ``db.changelog``: the fingerprint changelog for external copies of the search terms;
+- ``db.indexes``: optional indexes built on demand (the legacy all-items GIN).
 
 The calls most users make stay on the facade itself: ``lookup``, ``submit``,
 ``submit_many``, ``process_submissions``, ``bulk_load`` and ``import_file``.
@@ -23,6 +24,7 @@ from . import bulk, bulk_import, lookup
 from .accounts import Accounts, ApiKeyCaches
 from .changelog import Changelog
 from .fingerprint_input import Fingerprint
+from .indexes import Indexes
 from .ingest import ImportResult, ImportSteps, Ingest
 from .lookup import FingerprintInput, Match
 from .maintenance import Maintenance
@@ -57,6 +59,7 @@ class AcoustID:
         self.stats = Stats(self.pools)
         self.maintenance = Maintenance(self.pools)
         self.changelog = Changelog(self.pools)
+        self.indexes = Indexes(self.pools)
         self._ingest = Ingest(self.pools, import_steps)
 
     def lookup(
