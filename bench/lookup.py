@@ -86,10 +86,8 @@ def timed_sql(
     return times
 
 
-def run(cluster: Cluster, size: int, *, keep_items_index: bool = True) -> None:
-    started = time.perf_counter()
-    lib = library.build(cluster, size, keep_items_index=keep_items_index)
-    built = time.perf_counter() - started
+def run(cluster: Cluster, size: int) -> None:
+    lib = library.build(cluster, size)
     sample = queries(size)
     with lib.client(min_size=1, max_size=2) as client:
         lookups = client.lookup
@@ -115,18 +113,8 @@ def run(cluster: Cluster, size: int, *, keep_items_index: bool = True) -> None:
         naive = timed_sql(conn, NAIVE_SCAN, naive_sample)
         sizes = storage(conn)
     speed_up = statistics.median(naive) / statistics.median(ours_on_naive_sample)
-    index_total = sum(lib.index_seconds.values()) or float("nan")  # nan: a reused database
-    copy_seconds = lib.copy_seconds or float("nan")
-    index_times = ", ".join(
-        f"{name.removeprefix('fingerprint_')} {s:.1f} s" for name, s in lib.index_seconds.items()
-    )
     rows = [
-        ["fingerprints stored", f"{size:,}", ""],
-        ["bulk load: binary COPY into the table (driver)", f"{size / copy_seconds:,.0f} fingerprints/s",
-         f"{copy_seconds:.1f} s, changelog trigger included"],
-        ["bulk load: then building the indexes", f"{size / index_total:,.0f} fingerprints/s", index_times],
-        ["bulk load: total", f"{size / (copy_seconds + index_total):,.0f} fingerprints/s",
-         f"database built in {built:.0f} s with data generation"],
+        ["fingerprints stored", f"{lib.size:,}", ""],
         ["lookup p50 / p99 (driver, 1,000 queries)", f"{ms(times, 0.5)} / {ms(times, 0.99)} ms",
          f"mean {statistics.mean(times) * 1000:.2f} ms, max {max(times) * 1000:.1f} ms"],
         ["recall: known track first", f"{found / known:.1%}", f"{found} of {known}"],
@@ -136,8 +124,8 @@ def run(cluster: Cluster, size: int, *, keep_items_index: bool = True) -> None:
         ["speed-up over the naive plan (medians, same queries)", f"{speed_up:,.0f}x", ""],
         [f"one-query plan, planner's choice ({ONE_QUERY_SAMPLE} queries)",
          f"p50 {ms(one_query, 0.5)} ms", f"p99 {ms(one_query, 0.99)} ms"],
-        ["storage per fingerprint (table + indexes)", f"{sizes['total'] / size:,.0f} bytes",
-         ", ".join(f"{name} {value / size:,.0f}" for name, value in sizes.items() if name != "total")],
+        ["storage per fingerprint (table + indexes)", f"{sizes['total'] / lib.size:,.0f} bytes",
+         ", ".join(f"{name} {value / lib.size:,.0f}" for name, value in sizes.items() if name != "total")],
     ]  # fmt: skip
     print_table(f"Lookup, {size:,} synthetic fingerprints", ["figure", "value", "detail"], rows)
 
@@ -169,4 +157,4 @@ def main(cluster: Cluster) -> None:
 
 
 def main_million(cluster: Cluster) -> None:
-    run(cluster, 1_000_000, keep_items_index=False)
+    run(cluster, 1_000_000)

@@ -60,20 +60,57 @@ CREATE TABLE fingerprint_data (
     simhash cube
 );
 
+-- Chromaprint's compressed bytes (fpcalc's string without its base64: a quarter smaller), kept
+-- out of line uncompressed: packed bits do not compress, so pglz would only burn time.
+ALTER TABLE fingerprint_data ALTER COLUMN fingerprint SET STORAGE EXTERNAL;
+
 COMMENT ON TABLE fingerprint_data IS 'compressed fingerprint and its simhash for approximate search';
 
 CREATE INDEX fingerprint_data_simhash_idx ON fingerprint_data USING gist (simhash);
 
--- A trigger, so that imports and bulk loads alike keep fingerprint_data filled.
+CREATE FUNCTION acoustid_fingerprint_bytes(fingerprint integer[]) RETURNS bytea
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = public, pg_temp
+AS $$
+    SELECT decode(rpad(translate(t, '-_', '+/'), (length(t) + 3) / 4 * 4, '='), 'base64')
+    FROM acoustid_encode_fingerprint(fingerprint) AS t
+$$;
+
+COMMENT ON FUNCTION acoustid_fingerprint_bytes(integer[]) IS
+'Chromaprint''s compressed fingerprint as bytes: fpcalc''s string without its base64';
+
+CREATE FUNCTION acoustid_fingerprint_text(compressed bytea) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = public, pg_temp
+AS $$
+    SELECT rtrim(translate(encode(compressed, 'base64'), E'+/\n', '-_'), '=')
+$$;
+
+COMMENT ON FUNCTION acoustid_fingerprint_text(bytea) IS
+'fpcalc''s compressed string of fingerprint_data.fingerprint (acoustid_decode_fingerprint reads it)';
+
+-- Triggers, so that imports and bulk loads alike keep fingerprint_data filled: inserts once per
+-- statement (from its transition table), item updates row by row (transition tables cannot go
+-- with UPDATE OF). The bulk loader computes the same bytes and simhash in the client (the C core
+-- via cffi), COPYs them, and tells the trigger so with the transaction-local setting
+-- acoustid_pg.fingerprint_data_filled.
 CREATE FUNCTION fill_fingerprint_data() RETURNS trigger
-LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql
+SET search_path = public, pg_temp
+AS $$
 BEGIN
+    IF TG_LEVEL = 'STATEMENT' THEN
+        IF coalesce(current_setting('acoustid_pg.fingerprint_data_filled', TRUE), '') <> 'on' THEN
+            INSERT INTO fingerprint_data (fingerprint_id, fingerprint, simhash)
+            SELECT r.id, acoustid_fingerprint_bytes(r.fingerprint), acoustid_simhash_cube(r.fingerprint)
+            FROM changed_rows AS r
+            ON CONFLICT (fingerprint_id) DO UPDATE
+                SET fingerprint = excluded.fingerprint, simhash = excluded.simhash;
+        END IF;
+        RETURN NULL;
+    END IF;
     INSERT INTO fingerprint_data (fingerprint_id, fingerprint, simhash)
-    VALUES (
-        NEW.id,
-        convert_to(acoustid_encode_fingerprint(NEW.fingerprint), 'UTF8'),
-        acoustid_simhash_cube(NEW.fingerprint)
-    )
+    VALUES (NEW.id, acoustid_fingerprint_bytes(NEW.fingerprint), acoustid_simhash_cube(NEW.fingerprint))
     ON CONFLICT (fingerprint_id) DO UPDATE
         SET fingerprint = excluded.fingerprint, simhash = excluded.simhash;
     RETURN NULL;
@@ -81,13 +118,20 @@ END
 $$;
 
 CREATE TRIGGER fill_fingerprint_data
-AFTER INSERT OR UPDATE OF fingerprint ON fingerprint
+AFTER INSERT ON fingerprint
+REFERENCING NEW TABLE AS changed_rows
+FOR EACH STATEMENT EXECUTE FUNCTION fill_fingerprint_data();
+
+CREATE TRIGGER fill_fingerprint_data_on_update
+AFTER UPDATE OF fingerprint ON fingerprint
 FOR EACH ROW EXECUTE FUNCTION fill_fingerprint_data();
 
 ALTER TABLE track OWNER TO acoustid_admin;
 ALTER TABLE fingerprint OWNER TO acoustid_admin;
 ALTER TABLE fingerprint_data OWNER TO acoustid_admin;
 ALTER FUNCTION fill_fingerprint_data() OWNER TO acoustid_admin;
+ALTER FUNCTION acoustid_fingerprint_bytes(integer[]) OWNER TO acoustid_admin;
+ALTER FUNCTION acoustid_fingerprint_text(bytea) OWNER TO acoustid_admin;
 
 GRANT SELECT ON track, fingerprint, fingerprint_data TO acoustid_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON track, fingerprint, fingerprint_data TO acoustid_writer;

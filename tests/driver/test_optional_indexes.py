@@ -78,3 +78,9 @@ def test_command_line(deployment: Deployment) -> None:
     assert scalar(deployment.fp, "SELECT to_regclass(%s) IS NOT NULL", [NAME])
     assert "dropped" in run("drop", "legacy-overlap")
     assert scalar(deployment.fp, "SELECT to_regclass(%s) IS NULL", [NAME])
+    # The lookup indexes a failed first load may leave missing: reported, then built.
+    assert "lookup indexes missing: none" in run("status")
+    deployment.fp.execute("DROP INDEX fingerprint_lookup_idx")
+    assert "lookup indexes missing: fingerprint_lookup_idx" in run("status")
+    assert "fingerprint_lookup_idx: built in" in run("restore")
+    assert "lookup indexes missing: none" in run("status")

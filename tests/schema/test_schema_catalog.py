@@ -211,9 +211,11 @@ TRIGGERS = {
         ("track_foreignid_source", "update_track_foreignid_submission_count"),
         ("track", "resolve_track_merge"),
         ("track", "propagate_track_merge"),
-        ("fingerprint", "log_fingerprint_insert_delete"),
+        ("fingerprint", "log_fingerprint_insert"),
+        ("fingerprint", "log_fingerprint_delete"),
         ("fingerprint", "log_fingerprint_update"),
         ("fingerprint", "fill_fingerprint_data"),
+        ("fingerprint", "fill_fingerprint_data_on_update"),
     },
     "ingest": {
         ("submission_result", "fill_submission_result_created"),

@@ -17,12 +17,13 @@ import psycopg
 
 from acoustid_pg.cluster import Cluster
 
+# Inserts are logged by the statement trigger's function: the same body without its lock.
 UNLOCKED_TRIGGER = """
-CREATE OR REPLACE FUNCTION log_fingerprint_change() RETURNS trigger
+CREATE OR REPLACE FUNCTION log_fingerprint_rows() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     INSERT INTO fingerprint_changelog (fingerprint_id, op, query)
-    VALUES (NEW.id, lower(TG_OP), acoustid_extract_query(NEW.fingerprint));
+    SELECT r.id, lower(TG_OP), acoustid_extract_query(r.fingerprint) FROM changed_rows AS r ORDER BY r.id;
     RETURN NULL;
 END
 $$

@@ -140,6 +140,15 @@ extern acoustid_status acoustid_core_encode(const int32_t *items, size_t count,
 									   size_t *out_len);
 
 /*
+ * The same, without the base64: Chromaprint's compressed bytes (what
+ * fingerprint_data stores; the string is their URL-safe base64).
+ */
+extern size_t acoustid_core_encoded_bytes_bound(size_t count);
+extern acoustid_status acoustid_core_encode_bytes(const int32_t *items, size_t count,
+											 int algorithm, unsigned char *out,
+											 size_t *out_len);
+
+/*
  * Optional hook called now and then during long loops, so that the backend
  * can honour query cancellation.  It may not return (PostgreSQL longjmps):
  * the core holds no resources of its own while it is called.

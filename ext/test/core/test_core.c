@@ -234,6 +234,50 @@ test_extract_query(void)
 	CHECK(n == 1 && query[0] == 0x12345670, "masked duplicates are dropped");
 }
 
+/* The simhash a bit at a time, as the spec words it, to check the byte-lane counters against. */
+static int32_t
+bitwise_simhash(const int32_t *fp, size_t size)
+{
+	uint32_t	hash = 0;
+	int			bit;
+
+	for (bit = 0; bit < 32; bit++)
+	{
+		size_t		ones = 0;
+		size_t		i;
+
+		for (i = 0; i < size; i++)
+			ones += ((uint32_t) fp[i] >> bit) & 1;
+		if (ones > size / 2)
+			hash |= UINT32_C(1) << bit;
+	}
+	return (int32_t) hash;
+}
+
+static void
+test_simhash_matches_bitwise(void)
+{
+	enum
+	{
+	MAXN = 2000};
+	int32_t    *items = malloc(MAXN * sizeof(int32_t));
+	int			round;
+
+	for (round = 0; round < 300; round++)
+	{
+		/* lengths around the 255-item lane flush, and long ones */
+		size_t		n = round < 40 ? (size_t) (250 + round % 12) + 255 * (size_t) (round / 12) : rnd_below(MAXN);
+		size_t		i;
+
+		random_shape(items, n, (int) rnd_below(4));
+		if (round % 3 == 0)
+			for (i = 0; i < n; i++)
+				items[i] = round % 2 ? -1 : (int32_t) rnd();
+		CHECK(acoustid_core_simhash(items, n) == bitwise_simhash(items, n), "simhash (n=%zu)", n);
+	}
+	free(items);
+}
+
 static void
 test_simhash(void)
 {
@@ -242,6 +286,32 @@ test_simhash(void)
 	CHECK(acoustid_core_simhash(items, 0) == 0, "empty simhash is 0");
 	CHECK(acoustid_core_simhash(items, 3) == 3, "majority bits (%d)", acoustid_core_simhash(items, 3));
 	CHECK(acoustid_core_simhash(items, 2) == 1, "ties are not a majority");
+	test_simhash_matches_bitwise();
+}
+
+/* URL-safe base64 without padding, written independently of the codec's. */
+static size_t
+url_base64(const unsigned char *bytes, size_t n, char *out)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t		len = 0;
+	size_t		i;
+
+	for (i = 0; i < n; i += 3)
+	{
+		uint32_t	group = (uint32_t) bytes[i] << 16;
+		size_t		have = n - i < 3 ? n - i : 3;
+		size_t		k;
+
+		if (have > 1)
+			group |= (uint32_t) bytes[i + 1] << 8;
+		if (have > 2)
+			group |= bytes[i + 2];
+		for (k = 0; k < have + 1; k++)
+			out[len++] = alphabet[(group >> (18 - 6 * k)) & 63];
+	}
+	return len;
 }
 
 static void
@@ -253,12 +323,15 @@ test_codec_round_trip(void)
 	int32_t    *items = malloc(MAXN * sizeof(int32_t));
 	int32_t    *back = malloc(MAXN * sizeof(int32_t));
 	char	   *text = malloc(acoustid_core_encoded_size_bound(MAXN) + 1);
+	unsigned char *raw = malloc(acoustid_core_encoded_bytes_bound(MAXN));
+	char	   *text64 = malloc(acoustid_core_encoded_size_bound(MAXN) + 4);
 	int			round;
 
 	for (round = 0; round < 500; round++)
 	{
 		size_t		n = rnd_below(MAXN);
 		size_t		len;
+		size_t		raw_len;
 		size_t		count = 0;
 		int			algorithm = -1;
 		size_t		i;
@@ -273,10 +346,16 @@ test_codec_round_trip(void)
 			  count == n && algorithm == round % 3, "header round trip");
 		CHECK(acoustid_core_decode(text, len, back, count) == ACOUSTID_OK &&
 			  memcmp(items, back, n * sizeof(int32_t)) == 0, "items round trip (n=%zu)", n);
+		CHECK(acoustid_core_encode_bytes(items, n, round % 3, raw, &raw_len) == ACOUSTID_OK &&
+			  raw_len <= acoustid_core_encoded_bytes_bound(n), "encode bytes");
+		CHECK(url_base64(raw, raw_len, text64) == len && memcmp(text64, text, len) == 0,
+			  "the bytes are the string without its base64 (n=%zu)", n);
 	}
 	free(items);
 	free(back);
 	free(text);
+	free(raw);
+	free(text64);
 }
 
 /* Decodes text the way a front end does; returns the status. */
