@@ -18,6 +18,7 @@ BENCHMARKS = {
     "lookup_1m": lookup.main_million,
     "bulk": bulk.main,
     "bulk_1m": bulk.main_million,
+    "ingest_1m": ingest.main_million,
 }
 DEFAULT = ["functions", "lookup", "ingest"]
 SHARED_BUFFERS = "4GB"
