@@ -144,16 +144,59 @@ test_compare2_matches_dense(void)
 		{
 			float		fast = acoustid_core_compare2(a, an, b, bn, offsets[k], &ws);
 			float		slow = dense_compare2(a, (int) an, b, (int) bn, offsets[k]);
+			float		plain;
 
-			if (memcmp(&fast, &slow, sizeof(float)) != 0)
+			/* the same pair on the portable path: the same bits, whatever the CPU */
+			acoustid_core_force_portable(1);
+			plain = acoustid_core_compare2(a, an, b, bn, offsets[k], &ws);
+			acoustid_core_force_portable(0);
+			if (memcmp(&fast, &slow, sizeof(float)) != 0 || memcmp(&fast, &plain, sizeof(float)) != 0)
 			{
 				if (mismatches++ < 5)
-					fprintf(stderr, "compare2 round %d shape %d sizes %zu/%zu maxoffset %d: sparse %.9g dense %.9g\n",
-							round, shape, an, bn, offsets[k], fast, slow);
+					fprintf(stderr, "compare2 round %d shape %d sizes %zu/%zu maxoffset %d: sparse %.9g portable %.9g dense %.9g\n",
+							round, shape, an, bn, offsets[k], fast, plain, slow);
 			}
 		}
 	}
 	CHECK(mismatches == 0, "%d compare2 results differ from the dense reference", mismatches);
+	free(a);
+	free(b);
+}
+
+/* Both bit-error paths against a popcount an item at a time, on lengths around the vector width. */
+static void
+test_bit_errors_paths(void)
+{
+	enum
+	{
+	MAXN = 200};
+	int32_t    *a = malloc(MAXN * sizeof(int32_t));
+	int32_t    *b = malloc(MAXN * sizeof(int32_t));
+	int			round;
+
+	printf("# bit_errors: %s path on this CPU\n", acoustid_core_simd_path() ? "AVX-512" : "plain");
+	for (round = 0; round < 2000; round++)
+	{
+		size_t		n = rnd_below(MAXN);
+		size_t		i;
+		int64_t		expected = 0;
+		int64_t		chosen;
+		int64_t		plain;
+
+		for (i = 0; i < n; i++)
+		{
+			a[i] = (int32_t) rnd();
+			b[i] = round % 3 == 0 ? a[i] : (int32_t) rnd();
+			expected += __builtin_popcount((uint32_t) a[i] ^ (uint32_t) b[i]);
+		}
+		chosen = acoustid_core_bit_errors(a, b, n);
+		acoustid_core_force_portable(1);
+		CHECK(!acoustid_core_simd_path(), "forced portable");
+		plain = acoustid_core_bit_errors(a, b, n);
+		acoustid_core_force_portable(0);
+		CHECK(chosen == expected && plain == expected, "bit errors n=%zu: %lld, plain %lld, expected %lld",
+			  n, (long long) chosen, (long long) plain, (long long) expected);
+	}
 	free(a);
 	free(b);
 }
@@ -419,6 +462,7 @@ main(void)
 {
 	test_compare2_known_values();
 	test_compare2_matches_dense();
+	test_bit_errors_paths();
 	test_compare2_long_arrays();
 	test_compare_and_compare3();
 	test_extract_query();
