@@ -44,6 +44,11 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = public, pg_temp
 AS $$
 BEGIN
+    -- A statement trigger fires for no rows too (a cascade that deletes nothing): no lock then,
+    -- or it would wait for every transaction writing the changelog.
+    IF NOT EXISTS (SELECT FROM changed_rows) THEN
+        RETURN NULL;
+    END IF;
     PERFORM pg_advisory_xact_lock(hashtext('acoustid_pg.fingerprint_changelog'));
     INSERT INTO fingerprint_changelog (fingerprint_id, op, query)
     SELECT r.id, lower(TG_OP), acoustid_extract_query(r.fingerprint)
