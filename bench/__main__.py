@@ -6,7 +6,7 @@ import sys
 
 from acoustid_pg.cluster import Cluster
 
-from . import bulk, functions, ingest, lookup
+from . import bulk, functions, ingest, lookup, musicbrainz
 from .report import machine
 
 # The *_1m benchmarks are not in the default run: they load a million fingerprints (one
@@ -19,8 +19,9 @@ BENCHMARKS = {
     "bulk": bulk.main,
     "bulk_1m": bulk.main_million,
     "ingest_1m": ingest.main_million,
+    "musicbrainz": musicbrainz.main,
 }
-DEFAULT = ["functions", "lookup", "ingest"]
+DEFAULT = ["functions", "lookup", "ingest", "musicbrainz"]
 SHARED_BUFFERS = "4GB"
 
 

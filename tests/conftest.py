@@ -11,4 +11,5 @@ pytest_plugins = [
     "tests.support.fixtures_management",
     "tests.support.fixtures_driver",
     "tests.support.acoustid_server",
+    "tests.support.fixtures_musicbrainz",
 ]

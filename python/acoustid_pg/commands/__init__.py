@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from .. import config, embedded
 from ..errors import AcoustidError
-from ..settings import DATABASES, DEFAULT_NAMES, Settings
+from ..settings import ALL_DATABASES, DEFAULT_NAMES, Settings
 
 if TYPE_CHECKING:
     from ..api import AcoustID
@@ -42,9 +42,15 @@ def connection_options() -> argparse.ArgumentParser:
     connection.add_argument("--user", help="user name")
     names = parent.add_argument_group("database names")
     names.add_argument("--dbname", metavar="NAME", help="keep all three databases in this one database")
-    for database in DATABASES:
+    for database in ALL_DATABASES:
         default = DEFAULT_NAMES[database]
         names.add_argument(f"--{database}-db", metavar="NAME", help=f"the {database} database ({default})")
+    names.add_argument(
+        "--musicbrainz-dsn",
+        metavar="DSN",
+        help="read MusicBrainz metadata from this existing MusicBrainz database (read only; a full "
+        "connection string or URL with its database name) instead of the acoustid_musicbrainz mirror",
+    )
     names.add_argument(
         "--maintenance-db", metavar="NAME", help="database to connect to when creating the others (postgres)"
     )
@@ -60,7 +66,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "user": args.user,
         "dbname": args.dbname,
         "maintenance_db": args.maintenance_db,
-        **{f"{database}_db": getattr(args, f"{database}_db") for database in DATABASES},
+        **{f"{database}_db": getattr(args, f"{database}_db") for database in ALL_DATABASES},
+        "musicbrainz_dsn": args.musicbrainz_dsn,
     }
     values = config.resolve(flags, config.load_config(args.config))
     if not config.server_configured(values):
@@ -71,7 +78,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         port=_port(values.get("port")),
         user=values.get("user"),
         dbname=values.get("dbname"),
-        names={database: values.get(f"{database}_db") for database in DATABASES},
+        names={database: values.get(f"{database}_db") for database in ALL_DATABASES},
+        musicbrainz_dsn=values.get("musicbrainz_dsn"),
         maintenance_db=values.get("maintenance_db"),
     )
 
