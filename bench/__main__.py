@@ -6,23 +6,27 @@ import sys
 
 from acoustid_pg.cluster import Cluster
 
-from . import functions, ingest, lookup, musicbrainz, restore, web
+from . import bulk, functions, ingest, lookup, musicbrainz, restore, web
 from .report import machine
 
-# lookup_1m and restore_1m are not in the default run: they load a million fingerprints (see
-# bench/lookup.py); restore (PITR with pgBackRest) is not either, being an operations figure.
+# The *_1m benchmarks are not in the default run: they load a million fingerprints (one
+# database per run, shared by them: `python -m bench bulk_1m lookup_1m`); restore (PITR with
+# pgBackRest) is not either, being an operations figure.
 BENCHMARKS = {
     "functions": functions.main,
     "lookup": lookup.main,
     "ingest": ingest.main,
     "lookup_1m": lookup.main_million,
+    "bulk": bulk.main,
+    "bulk_1m": bulk.main_million,
+    "ingest_1m": ingest.main_million,
     "musicbrainz": musicbrainz.main,
     "web": web.main,
     "web_small": web.main_small,
     "restore": restore.main,
     "restore_1m": restore.main_million,
 }
-DEFAULT = ["functions", "lookup", "ingest", "musicbrainz", "web"]
+DEFAULT = ["functions", "lookup", "ingest", "bulk", "musicbrainz", "web"]
 SHARED_BUFFERS = "4GB"
 
 

@@ -16,7 +16,7 @@ from .report import print_table
 
 
 def run(cluster: Cluster, size: int) -> None:
-    lib = library.build(cluster, size, keep_items_index=False)
+    lib = library.build(cluster, size)
     backup.configure(cluster, report=lambda _: None)
     started = time.perf_counter()
     full = backup.run_backup(cluster, "full")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import aiohttp
 
+from acoustid_pg.apikeys import apikey_hash
 from acoustid_pg.cluster import Cluster
 from acoustid_pg.fingerprint import encode_fingerprint
 from acoustid_pg.redis_server import RedisServer
@@ -127,14 +128,16 @@ def run(cluster: Cluster, size: int) -> None:
     sample = queries(size)
     strings = [(encode_fingerprint(items), duration) for items, duration, _ in sample]
     with lib.connect("app") as conn:
-        conn.execute("DELETE FROM application WHERE apikey = %s", [APP_KEY])
+        # The tables hold keys' SHA-256 only (apikeys.apikey_hash).
+        conn.execute("DELETE FROM application WHERE apikey_hash = %s", [apikey_hash(APP_KEY)])
         account = conn.execute(
-            "INSERT INTO account (name, apikey) VALUES ('bench', 'benchUser') "
-            "ON CONFLICT (apikey) DO UPDATE SET name = 'bench' RETURNING id"
+            "INSERT INTO account (name, apikey_hash) VALUES ('bench', %s) "
+            "ON CONFLICT (apikey_hash) DO UPDATE SET name = 'bench' RETURNING id",
+            [apikey_hash("benchUser")],
         ).fetchone()
         assert account is not None
-        conn.execute("INSERT INTO application (name, apikey, account_id) VALUES ('bench', %s, %s)",
-                     [APP_KEY, account[0]])  # fmt: skip
+        conn.execute("INSERT INTO application (name, apikey_hash, account_id) VALUES ('bench', %s, %s)",
+                     [apikey_hash(APP_KEY), account[0]])  # fmt: skip
     with lib.client(min_size=1, max_size=2) as client:
         for fp, duration in strings[:100]:
             client.lookup(fp, duration)
