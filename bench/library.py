@@ -28,6 +28,7 @@ from acoustid_pg import migrate
 from acoustid_pg.api import AcoustID
 from acoustid_pg.bulk import FingerprintRow
 from acoustid_pg.cluster import Cluster
+from acoustid_pg.settings import EXTENSIONS
 
 from . import data
 
@@ -142,8 +143,8 @@ def build(cluster: Cluster, size: int, *, keep_items_index: bool = True, seed: i
         for database, name in library.names.items():
             admin.execute(f"CREATE DATABASE {name}")
             with psycopg.connect(cluster.conninfo(name), autocommit=True) as conn:
-                if database == "fingerprint":
-                    conn.execute("CREATE EXTENSION acoustid CASCADE")
+                for extension in EXTENSIONS[database]:  # what init creates
+                    conn.execute(f"CREATE EXTENSION {extension}")
                 migrate.upgrade(conn, database)
     # What bulk_load(rebuild_indexes=True) does, one phase at a time so each can be timed.
     with library.connect() as conn:

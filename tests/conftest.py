@@ -11,4 +11,5 @@ pytest_plugins = [
     "tests.support.fixtures_management",
     "tests.support.fixtures_driver",
     "tests.support.fixtures_web",
+    "tests.support.acoustid_server",
 ]

@@ -1,7 +1,20 @@
--- acoustid 1.0 -> 1.1: adds the compressed-string codec (what fpcalc prints)
--- and the simhash used for approximate search with a cube GiST index.
+-- acoustid 1.0 -> 1.1: adds acoustid_compare (its C function was always in the library,
+-- pg_acoustid never declared it), the compressed-string codec (what fpcalc prints) and the
+-- simhash. Released 1.1 also declared acoustid_simhash_cube here; that needs cube, so it
+-- now lives in the companion extension acoustid_cube (see acoustid--1.1--1.2.sql).
 
 \echo Use "ALTER EXTENSION acoustid UPDATE TO '1.1'" to load this file. \quit
+
+-- OR REPLACE: a database created by this project's first 1.0 script already has it.
+CREATE OR REPLACE FUNCTION acoustid_compare(a int4[], b int4[])
+RETURNS float4
+AS 'MODULE_PATHNAME', 'acoustid_compare'
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+COST 5000;
+
+COMMENT ON FUNCTION acoustid_compare(int4[], int4[]) IS
+'share of items of the shorter fingerprint that match (at most 2 bits differ) '
+'at the best offset within 120 items';
 
 CREATE FUNCTION acoustid_decode_fingerprint(fingerprint text)
 RETURNS int4[]
@@ -38,13 +51,3 @@ COST 50;
 
 COMMENT ON FUNCTION acoustid_simhash(int4[]) IS
 '32-bit simhash: bit j is set when more than half of the items have bit j set';
-
-CREATE FUNCTION acoustid_simhash_cube(fp int4[])
-RETURNS cube
-AS 'MODULE_PATHNAME', 'acoustid_simhash_cube'
-LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-COST 50;
-
-COMMENT ON FUNCTION acoustid_simhash_cube(int4[]) IS
-'the simhash as a 32-dimensional 0/1 cube point: '
-'ORDER BY simhash <-> acoustid_simhash_cube($1) is nearest by Hamming distance';

@@ -12,25 +12,12 @@
 #include "utils/builtins.h"
 
 #include "core/acoustid_core.h"
+#include "extension/cube/cubedata.h"
 
 PG_MODULE_MAGIC;
 
 /* compare2 scratch tables; a backend runs one query at a time */
 static acoustid_workspace compare2_workspace;
-
-/*
- * Layout of contrib/cube's NDBOX for a point: varlena header, a header word
- * holding the point flag and the dimension, then the coordinates.
- */
-#define CUBE_POINT_BIT 0x80000000
-#define SIMHASH_BITS 32
-
-typedef struct CubePoint
-{
-	int32		vl_len_;
-	uint32		header;
-	double		x[SIMHASH_BITS];
-} CubePoint;
 
 void		_PG_init(void);
 
@@ -181,7 +168,11 @@ acoustid_simhash(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(acoustid_core_simhash(fp, size));
 }
 
-/* acoustid_simhash_cube(fp): the simhash as a 32-dimensional 0/1 point */
+/*
+ * acoustid_simhash_cube(fp): the simhash as a 32-dimensional 0/1 point.
+ * Declared by the companion extension acoustid_cube (it needs cube's type);
+ * the code lives here so that one library serves both.
+ */
 PG_FUNCTION_INFO_V1(acoustid_simhash_cube);
 Datum
 acoustid_simhash_cube(PG_FUNCTION_ARGS)
@@ -189,14 +180,16 @@ acoustid_simhash_cube(PG_FUNCTION_ARGS)
 	size_t		size;
 	int32	   *fp = fingerprint_items(PG_GETARG_ARRAYTYPE_P(0), &size);
 	uint32		hash = (uint32) acoustid_core_simhash(fp, size);
-	CubePoint  *point = palloc0(sizeof(CubePoint));
+	Size		nbytes = POINT_SIZE(ACOUSTID_SIMHASH_BITS);
+	NDBOX	   *point = palloc0(nbytes);
 	int			bit;
 
-	SET_VARSIZE(point, sizeof(CubePoint));
-	point->header = CUBE_POINT_BIT | SIMHASH_BITS;
-	for (bit = 0; bit < SIMHASH_BITS; bit++)
+	SET_VARSIZE(point, nbytes);
+	SET_POINT_BIT(point);
+	SET_DIM(point, ACOUSTID_SIMHASH_BITS);
+	for (bit = 0; bit < ACOUSTID_SIMHASH_BITS; bit++)
 		point->x[bit] = (hash >> bit) & 1;
-	PG_RETURN_POINTER(point);
+	PG_RETURN_NDBOX_P(point);
 }
 
 /* acoustid_decode_fingerprint(text): fpcalc's compressed string to int4[] */
@@ -238,12 +231,12 @@ acoustid_encode_fingerprint(PG_FUNCTION_ARGS)
 	size_t		len = 0;
 	acoustid_status status;
 
-	if (algorithm < 0 || algorithm > 255)
+	if (algorithm < 0 || algorithm > ACOUSTID_MAX_ALGORITHM)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("fingerprint algorithm must be between 0 and 255, not %d",
-						algorithm)));
-	if (size > 0xFFFFFF)
+				 errmsg("fingerprint algorithm must be between 0 and %d, not %d",
+						ACOUSTID_MAX_ALGORITHM, algorithm)));
+	if (size > ACOUSTID_MAX_ITEMS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("%s", acoustid_core_status_message(ACOUSTID_ERR_TOO_LONG))));

@@ -16,6 +16,8 @@ from . import migrate
 from .settings import DATABASES, EXTENSIONS, Settings
 
 DEFAULT_MONTHS_AHEAD: Final = 3
+# The extensions this project builds (the others come with PostgreSQL and are the server's to update).
+OWN_EXTENSIONS: Final = ("acoustid", "acoustid_cube")
 
 # the tables worth counting in each database (estimates for the big ones)
 COUNTED = {
@@ -46,6 +48,8 @@ def initialize(
         with settings.connect(database) as conn:
             for extension in EXTENSIONS[database]:
                 _create_extension(conn, extension)
+                if extension in OWN_EXTENSIONS:  # an older install of ours moves to this build's version
+                    conn.execute(sql.SQL("ALTER EXTENSION {} UPDATE").format(sql.Identifier(extension)))
             if EXTENSIONS[database]:
                 report(f"{database}: extensions {', '.join(EXTENSIONS[database])}")
             migrate.upgrade(conn, database, report=report)

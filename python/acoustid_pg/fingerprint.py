@@ -123,8 +123,8 @@ def simhash(fp: Sequence[int]) -> int:
 
 def simhash_cube(fp: Sequence[int]) -> tuple[float, ...]:
     """The simhash as 32 coordinates of 0.0 / 1.0 (``acoustid_simhash_cube``)."""
-    bits = simhash(fp) & 0xFFFFFFFF
-    return tuple(float((bits >> bit) & 1) for bit in range(32))
+    bits = simhash(fp)
+    return tuple(float((bits >> bit) & 1) for bit in range(lib.ACOUSTID_SIMHASH_BITS))
 
 
 def _check(status: int) -> None:
@@ -178,9 +178,10 @@ def fingerprint_algorithm(fingerprint: str | bytes) -> int:
 def encode_fingerprint(fp: Sequence[int], algorithm: int = 1) -> str:
     """Encode items as fpcalc's compressed string (``acoustid_encode_fingerprint``)."""
     items = _items(fp)
-    if isinstance(algorithm, bool) or not isinstance(algorithm, int) or not 0 <= algorithm <= 255:
-        raise FingerprintError(f"fingerprint algorithm must be between 0 and 255, not {algorithm!r}")
-    if len(items) > 0xFFFFFF:
+    highest = lib.ACOUSTID_MAX_ALGORITHM
+    if isinstance(algorithm, bool) or not isinstance(algorithm, int) or not 0 <= algorithm <= highest:
+        raise FingerprintError(f"fingerprint algorithm must be between 0 and {highest}, not {algorithm!r}")
+    if len(items) > lib.ACOUSTID_MAX_ITEMS:
         _check(lib.ACOUSTID_ERR_TOO_LONG)
     out = ffi.new("char[]", lib.acoustid_core_encoded_size_bound(len(items)) + 1)
     out_len = ffi.new("size_t *")

@@ -27,10 +27,11 @@ DEFAULT_NAMES: Final[Mapping[str, str]] = {
     "ingest": "acoustid_ingest",
 }
 
-# The extensions each logical database needs (CASCADE brings acoustid's own requirements).
+# The extensions each logical database needs, in creation order (acoustid requires nothing;
+# acoustid_cube, which declares acoustid_simhash_cube for fingerprint_data, requires acoustid and cube).
 EXTENSIONS: Final[Mapping[str, tuple[str, ...]]] = {
     "app": ("pgcrypto",),
-    "fingerprint": ("intarray", "cube", "acoustid"),
+    "fingerprint": ("intarray", "cube", "acoustid", "acoustid_cube"),
     "ingest": (),
 }
 

@@ -135,10 +135,14 @@ def test_the_extension_functions_are_plain_c_and_not_security_definer(deployment
         """SELECT p.proname, l.lanname, p.prosecdef, p.provolatile, p.proisstrict, p.proparallel
         FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang
         JOIN pg_depend AS d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
-        JOIN pg_extension AS e ON e.oid = d.refobjid WHERE e.extname = 'acoustid'""",
+        JOIN pg_extension AS e ON e.oid = d.refobjid WHERE e.extname IN ('acoustid', 'acoustid_cube')""",
     )
     assert len(found) >= 9
-    assert {row[1:] for row in found} == {("c", False, "i", True, "s")}
+    assert {(row[1], row[2], row[4], row[5]) for row in found} == {("c", False, True, "s")}
+    # VOLATILE so that a score computed in a subquery is computed once per row (README)
+    volatile = {row[0] for row in found if row[3] == "v"}
+    assert volatile == {"acoustid_compare", "acoustid_compare2", "acoustid_compare3"}
+    assert {row[3] for row in found if row[0] not in volatile} == {"i"}
 
 
 def test_a_hostile_search_path_changes_no_lookup_and_no_import(deployment: Deployment) -> None:

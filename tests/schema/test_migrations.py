@@ -113,7 +113,8 @@ def test_each_down_step_undoes_its_up_step(
             for step in migrate.load_migrations(database):
                 migrate.upgrade(conn, database, step.version)
                 after = schema_dump(cluster, dbname)
-                assert after != before or step.name == "roles", step.label
+                # acoustid_cube only updates extensions made before acoustid 1.2: none here
+                assert after != before or step.name in ("roles", "acoustid_cube"), step.label
                 migrate.downgrade(conn, database, step.version - 1)
                 # the roles step keeps the shared roles and schema grant when going down
                 undone = after if step.name == "roles" else before

@@ -221,7 +221,11 @@ TRIGGERS = {
     },
 }
 
-EXTENSIONS = {"app": {"pgcrypto"}, "fingerprint": {"intarray", "cube", "acoustid"}, "ingest": set()}
+EXTENSIONS = {
+    "app": {"pgcrypto"},
+    "fingerprint": {"intarray", "cube", "acoustid", "acoustid_cube"},
+    "ingest": set(),
+}
 
 
 @pytest.fixture(scope="module")

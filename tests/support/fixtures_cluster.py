@@ -16,6 +16,8 @@ from acoustid_pg import migrate
 from acoustid_pg.cluster import Cluster
 
 TEMPLATE = "acoustid_template"
+# What init creates in the fingerprint and app databases, in its order, without CASCADE.
+TEMPLATE_EXTENSIONS = ("intarray", "cube", "acoustid", "acoustid_cube", "pgcrypto")
 _counter = itertools.count()
 
 
@@ -30,8 +32,8 @@ def cluster() -> Iterator[Cluster]:
                 pytest.exit("the acoustid extension is not installed: run `make install` first", 2)
             conn.execute(f"CREATE DATABASE {TEMPLATE}")
         with psycopg.connect(running.conninfo(TEMPLATE), autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION acoustid CASCADE")
-            conn.execute("CREATE EXTENSION pgcrypto")
+            for extension in TEMPLATE_EXTENSIONS:
+                conn.execute(f"CREATE EXTENSION {extension}")
         yield running
 
 
@@ -44,7 +46,7 @@ def new_database(cluster: Cluster, prefix: str = "test", template: str = TEMPLAT
 
 @pytest.fixture
 def dbname(cluster: Cluster) -> str:
-    """A fresh database with intarray, cube, pgcrypto and acoustid installed."""
+    """A fresh database with the extensions of TEMPLATE_EXTENSIONS installed."""
     return new_database(cluster)
 
 

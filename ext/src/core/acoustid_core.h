@@ -20,6 +20,20 @@
 #define ACOUSTID_KEY_BITS 14
 #define ACOUSTID_KEY_COUNT (1 << ACOUSTID_KEY_BITS)
 
+/*
+ * Limits of the compressed string: its header holds the algorithm in one byte
+ * and the item count in three (0xFFFFFF).  Decimal, so that messages can quote
+ * them with ACOUSTID_STRINGIFY.
+ */
+#define ACOUSTID_MAX_ALGORITHM 255
+#define ACOUSTID_MAX_ITEMS 16777215
+
+/* A simhash has one bit per item bit; its cube point one dimension per bit. */
+#define ACOUSTID_SIMHASH_BITS 32
+
+#define ACOUSTID_STRINGIFY_(x) #x
+#define ACOUSTID_STRINGIFY(x) ACOUSTID_STRINGIFY_(x)
+
 /* Upper bound on item pairs acoustid_compare3 examines in one call. */
 #define ACOUSTID_COMPARE3_MAX_PAIRS ((int64_t) 4000000000LL)
 

@@ -13,7 +13,6 @@
 #include "acoustid_core.h"
 
 #define HEADER_SIZE 4
-#define MAX_ITEMS ((size_t) 0xFFFFFF)
 #define NORMAL_BITS 3
 #define EXCEPTION_BITS 5
 #define MAX_NORMAL_VALUE 7
@@ -337,9 +336,9 @@ acoustid_core_encode(const int32_t *items, size_t count, int algorithm,
 {
 	text_sink	sink;
 
-	if (algorithm < 0 || algorithm > 255)
+	if (algorithm < 0 || algorithm > ACOUSTID_MAX_ALGORITHM)
 		return ACOUSTID_ERR_BAD_ALGORITHM;
-	if (count > MAX_ITEMS)
+	if (count > ACOUSTID_MAX_ITEMS)
 		return ACOUSTID_ERR_TOO_LONG;
 
 	memset(&sink, 0, sizeof(sink));

@@ -8,7 +8,7 @@
 int32_t
 acoustid_core_simhash(const int32_t *fp, size_t size)
 {
-	size_t		ones[32] = {0};
+	size_t		ones[ACOUSTID_SIMHASH_BITS] = {0};
 	uint32_t	hash = 0;
 	size_t		i;
 	int			bit;
@@ -17,10 +17,10 @@ acoustid_core_simhash(const int32_t *fp, size_t size)
 	{
 		uint32_t	item = (uint32_t) fp[i];
 
-		for (bit = 0; bit < 32; bit++)
+		for (bit = 0; bit < ACOUSTID_SIMHASH_BITS; bit++)
 			ones[bit] += (item >> bit) & 1;
 	}
-	for (bit = 0; bit < 32; bit++)
+	for (bit = 0; bit < ACOUSTID_SIMHASH_BITS; bit++)
 	{
 		if (ones[bit] > size / 2)
 			hash |= UINT32_C(1) << bit;

@@ -25,9 +25,10 @@ acoustid_core_status_message(acoustid_status status)
 		case ACOUSTID_ERR_BIT_OVERFLOW:
 			return "compressed fingerprint sets a bit past position 32";
 		case ACOUSTID_ERR_BAD_ALGORITHM:
-			return "fingerprint algorithm must be between 0 and 255";
+			return "fingerprint algorithm must be between 0 and " ACOUSTID_STRINGIFY(ACOUSTID_MAX_ALGORITHM);
 		case ACOUSTID_ERR_TOO_LONG:
-			return "fingerprint has more than 16777215 items, the most a compressed string can hold";
+			return "fingerprint has more than " ACOUSTID_STRINGIFY(ACOUSTID_MAX_ITEMS)
+				" items, the most a compressed string can hold";
 		case ACOUSTID_ERR_TOO_MUCH_WORK:
 			return "acoustid_compare3 would examine more than 4000000000 item pairs; pass a smaller maxoffset";
 		case ACOUSTID_ERR_NO_MEMORY:

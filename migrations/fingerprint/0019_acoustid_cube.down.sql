@@ -1,0 +1,2 @@
+-- Leaves the extensions as 0019_acoustid_cube.up.sql left them: fill_fingerprint_data, which
+-- the earlier steps keep, calls acoustid_simhash_cube, and extensions have no downgrade scripts.
