@@ -11,5 +11,6 @@ pytest_plugins = [
     "tests.support.fixtures_management",
     "tests.support.fixtures_driver",
     "tests.support.fixtures_web",
+    "tests.support.fixtures_messaging",
     "tests.support.acoustid_server",
 ]

@@ -85,8 +85,8 @@ def _port(text: str | None) -> int | None:
         raise UsageError(f"port must be a number, not {text!r}") from None
 
 
-def client_from_args(args: argparse.Namespace, max_size: int = 4) -> AcoustID:
-    """A driver client for the settings the command line resolves."""
+def client_from_args(args: argparse.Namespace, max_size: int = 4, nats: str | None = None) -> AcoustID:
+    """A driver client for the settings the command line resolves (``nats``: announce submits there)."""
     from ..api import AcoustID
 
-    return AcoustID(settings_from_args(args), min_size=1, max_size=max_size)
+    return AcoustID(settings_from_args(args), min_size=1, max_size=max_size, nats=nats)
