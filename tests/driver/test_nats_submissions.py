@@ -23,7 +23,7 @@ def submissions(submitter: Submitter, count: int, seed: int = 1) -> list[Submiss
             meta={"track": f"song {seed}.{n}"},
             account_id=submitter.account_id,
             application_id=submitter.application_id,
-        )  # fmt: skip
+        )
         for n in range(count)
     ]
 
