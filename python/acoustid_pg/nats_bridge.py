@@ -270,12 +270,16 @@ class JetStream:
     def last_per_subject(self, stream: str, subject: str, *, batch: int = 1_000) -> list[StoredMessage]:
         """Every subject's last message in ``stream`` (filtered by ``subject``), read through an
         ephemeral consumer: what a new copy of the stream's state starts from."""
-        return self._loop.run(self._last_per_subject(stream, subject, batch), None)
+        return self._loop.run(self._read(stream, subject, DeliverPolicy.LAST_PER_SUBJECT, batch), None)
 
-    async def _last_per_subject(self, stream: str, subject: str, batch: int) -> list[StoredMessage]:
-        config = ConsumerConfig(
-            deliver_policy=DeliverPolicy.LAST_PER_SUBJECT, ack_policy=AckPolicy.NONE, inactive_threshold=60
-        )
+    def all_messages(self, stream: str, subject: str, *, batch: int = 1_000) -> list[StoredMessage]:
+        """Every message ``stream`` holds on ``subject``, in stream order."""
+        return self._loop.run(self._read(stream, subject, DeliverPolicy.ALL, batch), None)
+
+    async def _read(
+        self, stream: str, subject: str, policy: DeliverPolicy, batch: int
+    ) -> list[StoredMessage]:
+        config = ConsumerConfig(deliver_policy=policy, ack_policy=AckPolicy.NONE, inactive_threshold=60)
         subscription = await self._js.pull_subscribe(subject, stream=stream, config=config)
         found: list[StoredMessage] = []
         try:
