@@ -7,17 +7,24 @@ backfill killed anywhere redoes at most the one batch between the two, and every
 is idempotent (it skips what a previous run committed), so nothing is done twice.
 
 Two runs of one backfill at once would race on ``last_id``: a run holds the lock
-``backfill:{name}:lock`` (a token with an expiry it keeps extending), and a second run is
-refused with BackfillRunning. A run killed without releasing it frees it on expiry.
+``backfill:{name}:lock`` (``host:pid:token``, with an expiry a heartbeat thread keeps
+extending), and a second run is refused with BackfillRunning. A run killed without releasing
+the lock frees it on expiry; on the same host, a new run sees that the holder's process is
+gone and takes the lock over at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final, Protocol
 
 import redis
@@ -26,7 +33,7 @@ from .errors import AcoustidError, InvalidArgumentError
 
 DEFAULT_BATCH: Final = 10_000
 MAX_BATCH: Final = 1_000_000
-LOCK_SECONDS: Final = 60  # a killed run's lock frees itself after this long
+LOCK_SECONDS: Final = 30  # a killed run's lock frees itself after this long
 
 log = logging.getLogger("acoustid_pg.backfill")
 
@@ -36,6 +43,11 @@ Progress = Callable[[int, int], None]  # (rows done so far, rows in all)
 _EXTEND: Final = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) end
 return 0
+"""
+# Take over a lock still holding the value we judged stale.
+_TAKE_OVER: Final = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('set', KEYS[1], ARGV[2], 'EX', ARGV[3]) end
+return false
 """
 _RELEASE: Final = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
@@ -103,8 +115,10 @@ class Backfill:
     def __init__(self, job: BackfillJob, client: redis.Redis) -> None:
         self.job = job
         self.client = client
-        self._token = uuid.uuid4().hex
+        self._token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
         self._stopping = False
+        self._lock_lost = threading.Event()
+        self._released = threading.Event()
 
     def stop(self) -> None:
         """Stop after the batch in progress (from a signal handler)."""
@@ -128,6 +142,8 @@ class Backfill:
             )
         name = self.job.name
         self._acquire()
+        heartbeat = threading.Thread(target=self._heartbeat, name=f"backfill {name} lock", daemon=True)
+        heartbeat.start()
         try:
             if restart:
                 self.client.delete(key(name, "last_id"), key(name, "completed"))
@@ -149,7 +165,10 @@ class Backfill:
                 last_id, written = done
                 # After the commit: a kill between the two redoes this (idempotent) batch.
                 self.client.set(key(name, "last_id"), last_id)
-                self._extend()
+                if self._lock_lost.is_set():
+                    raise BackfillError(
+                        f"backfill {name}: lost its lock (Redis restarted, or another run took it)"
+                    )
                 rows += written
                 batches += 1
                 if progress:
@@ -158,27 +177,61 @@ class Backfill:
         except redis.RedisError as exc:
             raise BackfillError(f"backfill {name}: Redis failed: {exc}") from exc
         finally:
+            self._released.set()
+            heartbeat.join()
             self._release()
 
     def _acquire(self) -> None:
+        lock = key(self.job.name, "lock")
         try:
-            taken = self.client.set(key(self.job.name, "lock"), self._token, nx=True, ex=LOCK_SECONDS)
+            if self.client.set(lock, self._token, nx=True, ex=LOCK_SECONDS):
+                return
+            found = self.client.get(lock)
+            holder = found.decode() if isinstance(found, bytes) else found
+            if (
+                holder is not None
+                and _holder_gone(holder)
+                and self.client.eval(_TAKE_OVER, 1, lock, holder, self._token, LOCK_SECONDS)
+            ):
+                log.info("backfill %s: took over the lock of a run that is gone (%s)", self.job.name, holder)
+                return
         except redis.RedisError as exc:
             raise BackfillError(f"backfill {self.job.name}: cannot reach Redis: {exc}") from exc
-        if not taken:
-            raise BackfillRunning(
-                f"backfill {self.job.name} is already running (lock {key(self.job.name, 'lock')}; a killed "
-                f"run's lock expires within {LOCK_SECONDS} s)"
-            )
+        shown = holder.rsplit(":", 1)[0] if holder else "?"
+        raise BackfillRunning(
+            f"backfill {self.job.name} is already running (lock {lock}, held by {shown}; the lock of a run "
+            f"killed on another host expires within {LOCK_SECONDS} s)"
+        )
 
-    def _extend(self) -> None:
-        if not self.client.eval(_EXTEND, 1, key(self.job.name, "lock"), self._token, LOCK_SECONDS):
-            raise BackfillError(
-                f"backfill {self.job.name}: lost its lock (a batch took over {LOCK_SECONDS} s?)"
-            )
+    def _heartbeat(self) -> None:
+        """Keep the lock from expiring while batches run, however long one takes."""
+        while not self._released.wait(LOCK_SECONDS / 3):
+            try:
+                if not self.client.eval(_EXTEND, 1, key(self.job.name, "lock"), self._token, LOCK_SECONDS):
+                    self._lock_lost.set()
+            except redis.RedisError:
+                self._lock_lost.set()
 
     def _release(self) -> None:
         try:
             self.client.eval(_RELEASE, 1, key(self.job.name, "lock"), self._token)
         except redis.RedisError:
             log.warning("backfill %s: could not release its lock; it expires by itself", self.job.name)
+
+
+def _holder_gone(holder: str) -> bool:
+    """Whether the lock's holder ran on this host and its process no longer exists."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's
+    with contextlib.suppress(OSError):
+        # A zombie (killed, not yet reaped) is gone too.
+        return Path(f"/proc/{pid_text}/stat").read_text().split(") ", 1)[1].startswith("Z")
+    return False
