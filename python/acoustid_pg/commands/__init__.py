@@ -8,10 +8,12 @@ as each subcommand's default.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import TYPE_CHECKING
 
-from .. import config, embedded
+from .. import config, embedded, embedded_nats
 from ..errors import AcoustidError
+from ..messaging_settings import MessagingSettings, load_messaging_settings
 from ..settings import DATABASES, DEFAULT_NAMES, Settings
 
 if TYPE_CHECKING:
@@ -51,9 +53,8 @@ def connection_options() -> argparse.ArgumentParser:
     return parent
 
 
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    """Settings from flags, environment and config file, or the embedded server."""
-    flags = {
+def _database_flags(args: argparse.Namespace) -> dict[str, str | int | None]:
+    return {
         "dsn": args.dsn,
         "host": args.host,
         "port": args.port,
@@ -62,7 +63,11 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "maintenance_db": args.maintenance_db,
         **{f"{database}_db": getattr(args, f"{database}_db") for database in DATABASES},
     }
-    values = config.resolve(flags, config.load_config(args.config))
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Settings from flags, environment and config file, or the embedded server."""
+    values = config.resolve(_database_flags(args), config.load_config(args.config))
     if not config.server_configured(values):
         values = {**embedded.connection_parameters(embedded.ensure_running()), **values}
     return Settings.from_options(
@@ -74,6 +79,20 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         names={database: values.get(f"{database}_db") for database in DATABASES},
         maintenance_db=values.get("maintenance_db"),
     )
+
+
+def messaging_from_args(
+    args: argparse.Namespace, *, nats: str | None = None, redis: str | None = None
+) -> MessagingSettings:
+    """NATS and Redis from flags, environment and config file; with none of them naming a NATS
+    server and the embedded PostgreSQL in use, the embedded NATS if it runs."""
+    loaded = config.load_config(args.config)
+    settings = load_messaging_settings(loaded.path, nats=nats, redis=redis)
+    if settings.nats_url is None and not config.server_configured(
+        config.resolve(_database_flags(args), loaded)
+    ):
+        settings = dataclasses.replace(settings, nats_url=embedded_nats.running_url())
+    return settings
 
 
 def _port(text: str | None) -> int | None:

@@ -9,10 +9,9 @@ import time
 from types import FrameType
 from typing import Any
 
-from .. import backfill, backfill_jobs, config, embedded_redis
-from ..messaging_settings import load_messaging_settings
+from .. import backfill, backfill_jobs, embedded_redis
 from ..nats_bridge import JetStream
-from . import UsageError, client_from_args, connection_options
+from . import UsageError, client_from_args, connection_options, messaging_from_args
 
 
 def register(subparsers: Any) -> None:
@@ -73,9 +72,7 @@ class ProgressBar:
 
 
 def run_backfill(args: argparse.Namespace) -> int:
-    messaging = load_messaging_settings(
-        config.load_config(args.config).path, nats=args.nats, redis=args.redis
-    )
+    messaging = messaging_from_args(args, nats=args.nats, redis=args.redis)
     redis_url = messaging.redis_url or embedded_redis.ensure_running().url
     client = backfill_jobs.redis_client(redis_url)
     if args.status:

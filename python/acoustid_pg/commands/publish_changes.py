@@ -9,12 +9,11 @@ import sys
 from types import FrameType
 from typing import Any
 
-from .. import backfill_jobs, changelog_publisher, config, embedded_redis
+from .. import backfill_jobs, changelog_publisher, embedded_redis
 from ..changelog import DEFAULT_BATCH
 from ..errors import ChangelogGap
-from ..messaging_settings import load_messaging_settings
 from ..nats_bridge import JetStream
-from . import UsageError, client_from_args, connection_options
+from . import UsageError, client_from_args, connection_options, messaging_from_args
 
 
 def register(subparsers: Any) -> None:
@@ -40,9 +39,7 @@ def register(subparsers: Any) -> None:
 
 def run_publish_changes(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    messaging = load_messaging_settings(
-        config.load_config(args.config).path, nats=args.nats, redis=args.redis
-    )
+    messaging = messaging_from_args(args, nats=args.nats, redis=args.redis)
     if messaging.nats_url is None:
         raise UsageError("publish-changes needs a NATS server: --nats URL (or [messaging] nats)")
     if not 1 <= args.batch_size <= 100_000:

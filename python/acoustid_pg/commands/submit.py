@@ -7,10 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .. import audio, config
+from .. import audio
 from ..ingest import ImportResult
-from ..messaging_settings import load_messaging_settings
-from . import client_from_args, connection_options
+from . import client_from_args, connection_options, messaging_from_args
 from .submitter import add_submitter_options, submitter
 
 META_FIELDS = ("track", "artist", "album", "album_artist", "track_no", "disc_no", "year")
@@ -58,7 +57,7 @@ def run_submit(args: argparse.Namespace) -> int:
     meta = {f: getattr(args, f"meta_{f}") for f in META_FIELDS if getattr(args, f"meta_{f}") is not None}
     prints = [audio.fingerprint_file(path) for path in args.files]  # all files checked before any write
     report: list[dict[str, Any]] = []
-    messaging = load_messaging_settings(config.load_config(args.config).path, nats=args.nats)
+    messaging = messaging_from_args(args, nats=args.nats)
     with client_from_args(args, nats=messaging.nats_url) as client:
         account_id, application_id = submitter(client, args)
         for printed in prints:

@@ -6,11 +6,10 @@ import argparse
 import logging
 from typing import Any
 
-from .. import config, submission_feed
+from .. import submission_feed
 from .. import worker as import_worker
-from ..messaging_settings import load_messaging_settings
 from ..nats_worker import NatsWorker
-from . import client_from_args, connection_options
+from . import client_from_args, connection_options, messaging_from_args
 
 
 def register(subparsers: Any) -> None:
@@ -43,7 +42,7 @@ def register(subparsers: Any) -> None:
 
 def run_worker(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    messaging = load_messaging_settings(config.load_config(args.config).path, nats=args.nats)
+    messaging = messaging_from_args(args, nats=args.nats)
     with client_from_args(args, max_size=2) as client:
         worker: import_worker.Worker
         if messaging.nats_url is not None and not args.drain:
