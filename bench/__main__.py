@@ -6,7 +6,7 @@ import sys
 
 from acoustid_pg.cluster import Cluster
 
-from . import functions, ingest, lookup, web
+from . import functions, ingest, lookup, nats, web
 from .report import machine
 
 # lookup_1m is not in the default run: it loads a million fingerprints (see bench/lookup.py).
@@ -17,8 +17,10 @@ BENCHMARKS = {
     "lookup_1m": lookup.main_million,
     "web": web.main,
     "web_small": web.main_small,
+    "nats": nats.main,
+    "nats_small": nats.main_small,
 }
-DEFAULT = ["functions", "lookup", "ingest", "web"]
+DEFAULT = ["functions", "lookup", "ingest", "web", "nats"]
 SHARED_BUFFERS = "4GB"
 
 
