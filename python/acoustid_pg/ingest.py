@@ -19,6 +19,7 @@ import psycopg
 from psycopg import errors
 from psycopg.types.json import Jsonb
 
+from .checks import check_id
 from .dberrors import first_line
 from .errors import InvalidArgumentError, NotFoundError
 from .int4array import Int4Array
@@ -247,7 +248,9 @@ class Ingest:
     def process_ids(self, ids: Iterable[int]) -> ImportedIds:
         """Import those of ``ids`` still pending, each exactly once, in one batch. Ids already
         handled (or unknown) are ignored; ids another worker holds come back in ``busy``."""
-        wanted = sorted(set(ids))
+        if isinstance(ids, (str, bytes)):
+            raise InvalidArgumentError("ids", f"expected submission ids, got {type(ids).__name__}")
+        wanted = sorted({check_id(f"ids[{n}]", i) for n, i in enumerate(ids)})
         if not wanted:
             return ImportedIds([], set())
         if len(wanted) > MAX_BATCH:

@@ -25,6 +25,7 @@ from .errors import SettingsError
 SECTION: Final = "messaging"
 KEYS: Final = ("nats", "redis")
 ENVIRONMENT: Final = {"nats": "ACOUSTID_PG_NATS", "redis": "ACOUSTID_PG_REDIS"}
+SCHEMES: Final = {"nats": ("nats://", "tls://"), "redis": ("redis://", "rediss://", "unix://")}
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ def load_messaging_settings(
     flags = {"nats": nats, "redis": redis}
     found = {key: flags[key] or os.environ.get(ENVIRONMENT[key]) or section.get(key) or None for key in KEYS}
     for key, value in found.items():
-        if value is not None and "://" not in value:
-            raise SettingsError(f"{key} must be a URL (like {key}://host:port), not {value!r}")
+        if value is not None and not value.startswith(SCHEMES[key]):
+            schemes = " or ".join(SCHEMES[key])
+            raise SettingsError(f"{key} must be a URL starting with {schemes}, not {value!r}")
     return MessagingSettings(nats_url=found["nats"], redis_url=found["redis"] or web_redis or None)

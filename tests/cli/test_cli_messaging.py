@@ -89,7 +89,7 @@ def test_publish_changes_stops_with_a_clear_error_on_a_changelog_gap(
 def test_bad_messaging_settings_are_refused_clearly(deployment: Deployment, tmp_path: Path) -> None:
     bad_url = worker_command(deployment, "-m", "acoustid_pg", "publish-changes", "--nats", "localhost")
     result = subprocess.run(bad_url, cwd=REPO, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 1 and "nats must be a URL" in result.stderr
+    assert result.returncode == 1 and "nats must be a URL starting with nats://" in result.stderr
     no_nats = worker_command(deployment, "-m", "acoustid_pg", "backfill", "fpindex", "--redis", "redis://x")
     result = subprocess.run(no_nats, cwd=REPO, capture_output=True, text=True, timeout=60, env=clean_env())
     assert result.returncode == 2 and "needs a NATS server" in result.stderr
