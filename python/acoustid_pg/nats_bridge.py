@@ -21,6 +21,7 @@ error); a fetch that finds nothing returns an empty list. The client reconnects 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import threading
 from collections.abc import Coroutine, Sequence
@@ -77,7 +78,7 @@ class _Loop:
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
         try:
             return future.result(timeout)
-        except TimeoutError as exc:
+        except (TimeoutError, concurrent.futures.TimeoutError) as exc:  # distinct before Python 3.11
             future.cancel()
             raise MessagingError("the NATS request did not complete in time") from exc
         except (nats.errors.Error, nats.js.errors.Error, asyncio.TimeoutError, OSError) as exc:
