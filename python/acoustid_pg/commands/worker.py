@@ -35,7 +35,8 @@ def register(subparsers: Any) -> None:
         "--ack-wait",
         type=float,
         default=submission_feed.DEFAULT_ACK_WAIT,
-        help="seconds before a message a worker took and did not acknowledge goes to another",
+        help="seconds before a message a worker took and did not acknowledge goes to another "
+        "(set when the first worker creates the shared consumer)",
     )
     parser.set_defaults(run=run_worker)
 
