@@ -151,6 +151,9 @@ def driver_calls(s: Submitter) -> dict[tuple[str, str], Callable[[AcoustID, str]
         ("accounts.create_application", "rate_limit"): lambda c, h: c.accounts.create_application(
             "n", account_id=1, rate_limit=h
         ),  # type: ignore[arg-type]
+        ("accounts.create_application", "apikey"): lambda c, h: c.accounts.create_application(
+            "n", account_id=s.account_id, apikey=h
+        ),
         ("accounts.get_account", "account_id"): lambda c, h: c.accounts.get_account(h),  # type: ignore[arg-type]
         ("accounts.get_application", "application_id"): lambda c, h: c.accounts.get_application(h),  # type: ignore[arg-type]
         ("accounts.activate_application", "application_id"): lambda c, h: c.accounts.activate_application(h),  # type: ignore[arg-type]

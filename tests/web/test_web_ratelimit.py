@@ -30,7 +30,7 @@ class Clock:
 
 def run(server: RedisServer, body: Callable[[Redis], Awaitable[T]]) -> T:
     async def main() -> T:
-        client = connect_redis(server.url)
+        client = connect_redis(server.url, timeout=30)  # a loaded machine must not make it fail open
         try:
             return await body(client)
         finally:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import requests
 
 from acoustid_pg.redis_server import RedisServer
@@ -130,6 +131,34 @@ def test_serve_refuses_bad_flags(deployment: Deployment) -> None:
         cwd=REPO,
     )
     assert result.returncode == 2 and "--workers" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("flags", "text"),
+    [
+        (["--host", "no such host.invalid"], "cannot listen on"),
+        (["--redis", "http://example.org"], "must start with"),
+        (["--redis", "redis://'); DROP TABLE x; --"], "cannot reach Redis"),
+        (["--redis", "unix:///nonexistent/redis.sock"], "cannot reach Redis"),
+    ],
+)
+def test_serve_refuses_what_it_cannot_use_in_one_line(
+    deployment: Deployment, flags: list[str], text: str
+) -> None:
+    names = deployment.names
+    command = [sys.executable, "-m", "acoustid_pg.cli", "serve", "--dsn", server_conninfo(deployment.cluster)]
+    command += [
+        "--app-db",
+        names["app"],
+        "--fingerprint-db",
+        names["fingerprint"],
+        "--ingest-db",
+        names["ingest"],
+    ]
+    result = subprocess.run([*command, *flags], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert result.returncode == 1 and text in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert deployment.app.execute("SELECT count(*) FROM application").fetchone() == (0,)  # nothing made
 
 
 def test_server_start_and_stop_include_redis(tmp_path: Path) -> None:

@@ -5,12 +5,16 @@ application on an empty deployment, then the server."""
 from __future__ import annotations
 
 import dataclasses
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import redis
+
 from ..api import AcoustID
 from ..embedded_redis import embedded_redis
+from ..errors import SettingsError
 from ..redis_server import RedisServer
 from ..settings import Settings
 from . import server
@@ -48,6 +52,30 @@ def web_settings(
     )
 
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def check_listen_address(host: str, port: int) -> None:
+    """Refuse an address nothing can listen on before anything starts (one clear line)."""
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        raise SettingsError(f"cannot listen on {host!r} port {port}: {exc}") from None
+
+
+def check_redis(url: str) -> None:
+    """A Redis URL must name a Redis that answers now; at run time a Redis that goes away is
+    survived (fail open), but starting against a wrong one is a mistake to report."""
+    if not url.startswith(REDIS_SCHEMES):
+        raise SettingsError(f"Redis URL {url[:80]!r} must start with {', '.join(REDIS_SCHEMES)}")
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        with client:
+            client.ping()
+    except (redis.RedisError, OSError, ValueError) as exc:
+        raise SettingsError(f"cannot reach Redis at {url[:80]!r}: {exc}") from None
+
+
 def first_keys(db: AcoustID) -> FirstKeys | None:
     """On a deployment with no application yet: an account and an application to start with."""
     if db.health.application_count() > 0:
@@ -65,6 +93,9 @@ def serve(
     on_first_keys: Callable[[FirstKeys], None],
 ) -> int:
     """Run the service until SIGINT/SIGTERM; ``announce`` hears where it listens."""
+    check_listen_address(web.host, web.port)
+    if web.redis_url is not None:
+        check_redis(web.redis_url)
     with AcoustID(database, min_size=1, max_size=2) as db:
         keys = first_keys(db)
     if keys is not None:
