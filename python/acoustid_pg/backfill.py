@@ -22,7 +22,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Protocol
@@ -75,6 +75,15 @@ class BackfillJob(Protocol):
     def run_batch(self, after: int, limit: int) -> tuple[int, int] | None:
         """(last id covered, rows written) of the committed batch, or None at the end."""
         ...
+
+
+@contextlib.contextmanager
+def redis_errors(what: str) -> Iterator[None]:
+    """Redis failures as BackfillError (one line for the command line, not a traceback)."""
+    try:
+        yield
+    except redis.RedisError as exc:
+        raise BackfillError(f"{what}: Redis failed: {exc}") from exc
 
 
 def key(name: str, state: str) -> str:

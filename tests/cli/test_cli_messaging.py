@@ -97,3 +97,18 @@ def test_bad_messaging_settings_are_refused_clearly(deployment: Deployment, tmp_
                                  "--redis", "redis://127.0.0.1:1")  # fmt: skip
     result = subprocess.run(unreachable, cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and "NATS" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unreachable_redis_is_one_line_not_a_traceback(
+    deployment: Deployment, nats_server: NatsServer
+) -> None:
+    for args in (
+        ["backfill", "fingerprint-data", "--status", "--redis", "redis://127.0.0.1:1"],
+        ["backfill", "fingerprint-data", "--redis", "redis://127.0.0.1:1"],
+        ["publish-changes", "--once", "--redis", "redis://127.0.0.1:1", "--nats", nats_server.url],
+    ):
+        command = worker_command(deployment, "-m", "acoustid_pg", *args)
+        result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1, (args, result.stderr)
+        assert "Redis" in result.stderr and "Traceback" not in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) <= 2, result.stderr  # the start line, the error

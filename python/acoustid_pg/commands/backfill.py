@@ -76,7 +76,8 @@ def run_backfill(args: argparse.Namespace) -> int:
     redis_url = messaging.redis_url or embedded_redis.ensure_running().url
     client = backfill_jobs.redis_client(redis_url)
     if args.status:
-        state = backfill.read_state(client, args.name)
+        with backfill.redis_errors(f"backfill {args.name}"):
+            state = backfill.read_state(client, args.name)
         print(
             f"{args.name}: last_id {state.last_id}, batch_size {state.batch_size}, "
             f"completed {state.completed}"

@@ -9,7 +9,9 @@ import sys
 from types import FrameType
 from typing import Any
 
-from .. import backfill_jobs, changelog_publisher, embedded_redis
+import redis
+
+from .. import backfill, backfill_jobs, changelog_publisher, embedded_redis
 from ..changelog import DEFAULT_BATCH
 from ..errors import ChangelogGap
 from ..nats_bridge import JetStream
@@ -45,9 +47,14 @@ def run_publish_changes(args: argparse.Namespace) -> int:
     if not 1 <= args.batch_size <= 100_000:
         raise UsageError("--batch-size must be between 1 and 100000")
     client = backfill_jobs.redis_client(messaging.redis_url or embedded_redis.ensure_running().url)
+    with backfill.redis_errors("publish-changes"):
+        return _publish(args, messaging.nats_url, client)
+
+
+def _publish(args: argparse.Namespace, nats_url: str, client: redis.Redis) -> int:
     with (
         client_from_args(args, max_size=2) as db,
-        JetStream.connect(messaging.nats_url, name="publish-changes") as js,
+        JetStream.connect(nats_url, name="publish-changes") as js,
     ):
         publisher = changelog_publisher.ChangelogPublisher(db.pools, js, client, batch_size=args.batch_size)
 
@@ -57,7 +64,7 @@ def run_publish_changes(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
         print(
-            f"publishing changes after {publisher.cursor()} to {messaging.nats_url}",
+            f"publishing changes after {publisher.cursor()} to {nats_url}",
             file=sys.stderr,
             flush=True,
         )
