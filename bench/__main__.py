@@ -6,7 +6,7 @@ import sys
 
 from acoustid_pg.cluster import Cluster
 
-from . import functions, ingest, lookup, nats, web
+from . import functions, ingest, lookup, musicbrainz, nats, web
 from .report import machine
 
 # lookup_1m is not in the default run: it loads a million fingerprints (see bench/lookup.py).
@@ -15,12 +15,13 @@ BENCHMARKS = {
     "lookup": lookup.main,
     "ingest": ingest.main,
     "lookup_1m": lookup.main_million,
+    "musicbrainz": musicbrainz.main,
     "web": web.main,
     "web_small": web.main_small,
     "nats": nats.main,
     "nats_small": nats.main_small,
 }
-DEFAULT = ["functions", "lookup", "ingest", "web", "nats"]
+DEFAULT = ["functions", "lookup", "ingest", "musicbrainz", "web", "nats"]
 SHARED_BUFFERS = "4GB"
 
 

@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.support.fixtures_management",
     "tests.support.fixtures_driver",
     "tests.support.acoustid_server",
+    "tests.support.fixtures_musicbrainz",
     "tests.support.fixtures_web",
     "tests.support.fixtures_messaging",
 ]

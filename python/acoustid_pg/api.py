@@ -8,6 +8,7 @@ pools it works through:
 - ``db.stats``: lookup, user-agent and daily statistics;
 - ``db.maintenance``: the periodic cleanup jobs;
 - ``db.changelog``: the fingerprint changelog for external copies of the search terms;
+- ``db.musicbrainz``: MusicBrainz metadata for lookup results, and the mirror's import.
 - ``db.track_reads``, ``db.submission_statuses``, ``db.health``, ``db.stats_counts``: the
   reads and bulk statistics the web service needs (``acoustid_pg.web``).
 
@@ -17,6 +18,7 @@ The calls most users make stay on the facade itself: ``lookup``, ``submit``,
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -29,6 +31,8 @@ from .health import HealthCheck
 from .ingest import ImportedIds, ImportResult, ImportSteps, Ingest
 from .lookup import FingerprintInput, Match
 from .maintenance import Maintenance
+from .musicbrainz.service import MusicBrainz
+from .musicbrainz.shapes import parse_meta
 from .pools import Pools
 from .settings import Settings
 from .stats import Stats
@@ -68,6 +72,7 @@ class AcoustID:
         self.stats = Stats(self.pools)
         self.maintenance = Maintenance(self.pools)
         self.changelog = Changelog(self.pools)
+        self.musicbrainz = MusicBrainz(self.pools)
         self.track_reads = TrackReads(self.pools)
         self.submission_statuses = SubmissionStatuses(self.pools)
         self.health = HealthCheck(self.pools)
@@ -85,6 +90,7 @@ class AcoustID:
         min_score: float | None = None,
         max_results: int | None = None,
         include_meta: bool = False,
+        meta: str | Iterable[str] | None = None,
         timeout: float | None = lookup.DEFAULT_TIMEOUT,
     ) -> list[Match]:
         """The tracks matching a fingerprint, best first.
@@ -95,7 +101,14 @@ class AcoustID:
         ``min_score`` and ``max_results`` left as None take the defaults of the SQL
         function ``acoustid_lookup``. A lookup running longer than ``timeout`` seconds
         is cancelled and raises LookupTimeout.
+
+        ``meta`` asks for the AcoustID web service's metadata levels ("recordings releases",
+        {"recordings", "isrcs"}, "2", ...): each match's ``metadata`` then holds them, read
+        from the MusicBrainz mirror (``db.musicbrainz``). ``include_meta`` (or the
+        ``usermeta`` level) also reads the submitted metadata into ``Match.meta``.
         """
+        levels = parse_meta(meta)
+        include_meta = include_meta or "usermeta" in levels
         query = lookup.LookupQuery.build(
             fingerprint,
             duration,
@@ -106,7 +119,11 @@ class AcoustID:
         )
         budget = lookup.check_timeout(timeout)
         with self.pools.connection("fingerprint", "lookup", read_only=True) as conn:
-            return query.run(conn, budget)
+            matches = query.run(conn, budget)
+        if not levels:
+            return matches
+        described = self.musicbrainz.metadata(matches, levels)
+        return [dataclasses.replace(match, metadata=extra) for match, extra in zip(matches, described)]
 
     def submit(
         self,
@@ -211,6 +228,8 @@ def connect(
     app: str | None = None,
     fingerprint: str | None = None,
     ingest: str | None = None,
+    musicbrainz: str | None = None,
+    musicbrainz_dsn: str | None = None,
     min_size: int = 1,
     max_size: int = 10,
     replicas: str | Sequence[str] = (),
@@ -222,14 +241,16 @@ def connect(
     (libpq's environment variables fill in what it leaves out); ``app``,
     ``fingerprint`` and ``ingest`` name the three databases (defaults
     acoustid_app, acoustid_fingerprint, acoustid_ingest; give one name to all
-    three for a single-database install).
+    three for a single-database install). ``musicbrainz`` names the MusicBrainz mirror
+    (acoustid_musicbrainz), or ``musicbrainz_dsn`` is the full connection string of an
+    existing MusicBrainz database to read metadata from instead (read only).
 
     ``replicas`` are connection strings (no database name, like ``url``) of streaming
     replicas of the same cluster: lookups take turns over them, writes and everything
     else go to ``url``.
     """
-    names = {"app": app, "fingerprint": fingerprint, "ingest": ingest}
-    settings = Settings.from_options(dsn=url, names=names)
+    names = {"app": app, "fingerprint": fingerprint, "ingest": ingest, "musicbrainz": musicbrainz}
+    settings = Settings.from_options(dsn=url, names=names, musicbrainz_dsn=musicbrainz_dsn)
     standbys = [replicas] if isinstance(replicas, str) else list(replicas)
     read_only = [Settings.from_options(dsn=replica, names=names) for replica in standbys]
     return AcoustID(settings, min_size=min_size, max_size=max_size, replicas=read_only, nats=nats)

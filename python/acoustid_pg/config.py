@@ -9,6 +9,9 @@ The config file is INI (like AcoustID's own ``acoustid.conf``)::
     app_db = acoustid_app
     fingerprint_db = acoustid_fingerprint
     ingest_db = acoustid_ingest
+    musicbrainz_db = acoustid_musicbrainz
+    # or, instead of the mirror, an existing MusicBrainz database (read only):
+    # musicbrainz_dsn = postgresql://musicbrainz@mb.example.org/musicbrainz_db
 
 It is read from ``--config``, else ``$ACOUSTID_PG_CONFIG``, else
 ``$XDG_CONFIG_HOME/acoustid-pg/config.ini`` (``~/.config/...``) if it exists.
@@ -25,7 +28,9 @@ from .errors import SettingsError
 
 SECTION = "database"
 SERVER_KEYS = ("dsn", "host", "port", "user")
-NAME_KEYS = ("dbname", "app_db", "fingerprint_db", "ingest_db", "maintenance_db")
+NAME_KEYS = (
+    "dbname", "app_db", "fingerprint_db", "ingest_db", "musicbrainz_db", "musicbrainz_dsn", "maintenance_db",
+)  # fmt: skip
 # libpq variables that say which server to use; any of them means "configured"
 LIBPQ_SERVER_VARIABLES = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGSERVICE", "PGDATABASE")
 # each key's own environment variable (the libpq ones for host, port, user)
@@ -38,6 +43,8 @@ ENVIRONMENT = {
     "app_db": "ACOUSTID_PG_APP_DB",
     "fingerprint_db": "ACOUSTID_PG_FINGERPRINT_DB",
     "ingest_db": "ACOUSTID_PG_INGEST_DB",
+    "musicbrainz_db": "ACOUSTID_PG_MUSICBRAINZ_DB",
+    "musicbrainz_dsn": "ACOUSTID_PG_MUSICBRAINZ_DSN",
     "maintenance_db": "ACOUSTID_PG_MAINTENANCE_DB",
 }
 

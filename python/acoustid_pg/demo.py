@@ -16,9 +16,9 @@ from pathlib import Path
 
 from . import audio, deploy, samples
 from .api import AcoustID
-from .settings import DATABASES, Settings
+from .settings import ALL_DATABASES, DATABASES, Settings
 
-DEMO_NAMES = {database: f"acoustid_demo_{database}" for database in DATABASES}
+DEMO_NAMES = {database: f"acoustid_demo_{database}" for database in ALL_DATABASES}
 SOUNDS = [("melody", 1), ("melody", 2), ("speech", 1), ("speech", 2), ("noise", 1), ("noise", 2)]
 SECONDS = 30
 MBID_NAMESPACE = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")  # the URL namespace of RFC 4122

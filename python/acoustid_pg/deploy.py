@@ -13,7 +13,7 @@ import psycopg
 from psycopg import errors, sql
 
 from . import migrate
-from .settings import DATABASES, EXTENSIONS, Settings
+from .settings import DATABASES, EXTENSIONS, MUSICBRAINZ, Settings
 
 DEFAULT_MONTHS_AHEAD: Final = 3
 # The extensions this project builds (the others come with PostgreSQL and are the server's to update).
@@ -37,14 +37,21 @@ LIMIT 12
 """
 
 
+def deployed_databases(settings: Settings) -> tuple[str, ...]:
+    """The logical databases this deployment keeps: the three, and the MusicBrainz mirror unless
+    lookups read an existing MusicBrainz database instead."""
+    return DATABASES if settings.external_musicbrainz else (*DATABASES, MUSICBRAINZ)
+
+
 def initialize(
     settings: Settings, months_ahead: int = DEFAULT_MONTHS_AHEAD, report: migrate.Report = print
 ) -> None:
     """Create the databases (if missing), their extensions and schemas, and upcoming partitions."""
+    databases = deployed_databases(settings)
     with settings.connect_maintenance() as conn:
-        for name in dict.fromkeys(settings.dbname(database) for database in DATABASES):
+        for name in dict.fromkeys(settings.dbname(database) for database in databases):
             report(f"{name}: {'created' if _create_database(conn, name) else 'exists'}")
-    for database in DATABASES:
+    for database in databases:
         with settings.connect(database) as conn:
             for extension in EXTENSIONS[database]:
                 _create_extension(conn, extension)
@@ -59,9 +66,9 @@ def initialize(
 
 
 def drop_databases(settings: Settings) -> None:
-    """Drop the three databases (scratch and demo ones), closing their connections first."""
+    """Drop the deployment's databases (scratch and demo ones), closing their connections first."""
     with settings.connect_maintenance() as conn:
-        for name in dict.fromkeys(settings.dbname(database) for database in DATABASES):
+        for name in dict.fromkeys(settings.dbname(database) for database in deployed_databases(settings)):
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Final, Union
 
 import psycopg
@@ -79,6 +79,9 @@ class Match:
     track_id: int
     mbids: tuple[Mbid, ...] = ()
     meta: tuple[Meta, ...] = ()
+    # With ``lookup(..., meta=...)``: the web service's metadata keys for this result
+    # ("recordings", or "releasegroups" / "releases"), from the MusicBrainz mirror.
+    metadata: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 def _check_score(value: object) -> float:

@@ -1,5 +1,9 @@
 """Connection pools for the app, fingerprint and ingest databases, and for their replicas.
 
+The MusicBrainz database's pool opens on first use (only lookups with metadata need it);
+when it is an existing MusicBrainz database (``Settings.musicbrainz_dsn``), its sessions
+are read only and it is never looked for on the replicas.
+
 ``Pools.connection`` is the one place the driver gets a connection, and so the one place
 psycopg's errors become acoustid_pg's (``acoustid_pg.dberrors``). Read-only work (lookups)
 may go to streaming replicas: ``connection(db, read_only=True)`` takes turns over the
@@ -23,7 +27,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .dberrors import translated
 from .errors import ConnectError, InvalidArgumentError, ReplicaLagTimeout
-from .settings import DATABASES, Settings
+from .settings import DATABASES, MUSICBRAINZ, Settings
 
 POOL_TIMEOUT_SECONDS: Final = 10.0
 REPLICA_POLL_SECONDS: Final = 0.02
@@ -59,7 +63,20 @@ class Pools:
         self._replica_lock = threading.Lock()
 
     def pool(self, database: str) -> ConnectionPool[Any]:
+        if database == MUSICBRAINZ:
+            return self._musicbrainz_pool()
         return self._pools[self.settings.dbname(database)]
+
+    def _musicbrainz_pool(self) -> ConnectionPool[Any]:
+        external = self.settings.external_musicbrainz
+        key = "musicbrainz (external)" if external else self.settings.dbname(MUSICBRAINZ)
+        with self._replica_lock:
+            if key not in self._pools:
+                dsn = self.settings.database_dsn(MUSICBRAINZ)
+                options = {"options": "-c default_transaction_read_only=on"} if external else {}
+                self._pools[key] = _pool_for(dsn, key, 0, self._sizes[1], options)
+                self._pools[key].open(wait=False)
+            return self._pools[key]
 
     def replica_pool(self, replica: int, database: str) -> ConnectionPool[Any]:
         """The pool of ``database`` on replica number ``replica`` (opened on first use)."""
@@ -82,10 +99,11 @@ class Pools:
         (it may not see the latest writes yet: see ``wait_for_replicas``).
         """
         pool, where = self.pool(database), ""
-        if read_only and self.replicas:
+        external = database == MUSICBRAINZ and self.settings.external_musicbrainz
+        if read_only and self.replicas and not external:
             replica = next(self._replica_turn) % len(self.replicas)
             pool, where = self.replica_pool(replica, database), f" on replica {replica}"
-        name = self.settings.dbname(database)
+        name = "the MusicBrainz database" if external else self.settings.dbname(database)
         try:
             with pool.connection(timeout=POOL_TIMEOUT_SECONDS) as conn, translated(name, operation):
                 yield conn
@@ -129,12 +147,18 @@ class Pools:
 
 
 def _pool(settings: Settings, name: str, min_size: int, max_size: int) -> ConnectionPool[Any]:
+    return _pool_for(settings.dsn(name), name, min_size, max_size)
+
+
+def _pool_for(
+    dsn: str, name: str, min_size: int, max_size: int, extra: dict[str, str] | None = None
+) -> ConnectionPool[Any]:
     return ConnectionPool(
-        settings.dsn(name),
+        dsn,
         min_size=min_size,
         max_size=max_size,
         open=False,
         name=f"acoustid-{name}",
-        kwargs={"autocommit": True},
+        kwargs={"autocommit": True, **(extra or {})},
         check=ConnectionPool.check_connection,
     )

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from . import deploy, fingerprint, synthetic
 from .api import AcoustID
 from .bulk import FingerprintRow
-from .settings import DATABASES, Settings
+from .settings import ALL_DATABASES, Settings
 
-SCRATCH = {database: f"acoustid_bench_{database}" for database in DATABASES}
+SCRATCH = {database: f"acoustid_bench_{database}" for database in ALL_DATABASES}
 Report = Callable[[str], None]
 
 

@@ -21,10 +21,17 @@ from .errors import ConnectError, SettingsError
 
 DATABASES: Final = ("app", "fingerprint", "ingest")
 
+# The fourth database, the MusicBrainz mirror: only lookups with metadata read it, so it is
+# kept apart from the three (its pool opens on first use), and it may instead be a
+# MusicBrainz server's own database (``musicbrainz_dsn``), used read only.
+MUSICBRAINZ: Final = "musicbrainz"
+ALL_DATABASES: Final = (*DATABASES, MUSICBRAINZ)
+
 DEFAULT_NAMES: Final[Mapping[str, str]] = {
     "app": "acoustid_app",
     "fingerprint": "acoustid_fingerprint",
     "ingest": "acoustid_ingest",
+    MUSICBRAINZ: "acoustid_musicbrainz",
 }
 
 # The extensions each logical database needs, in creation order (acoustid requires nothing;
@@ -33,13 +40,14 @@ EXTENSIONS: Final[Mapping[str, tuple[str, ...]]] = {
     "app": ("pgcrypto",),
     "fingerprint": ("intarray", "cube", "acoustid", "acoustid_cube"),
     "ingest": (),
+    MUSICBRAINZ: (),
 }
 
 
 def check_database(database: str) -> str:
-    """Return ``database`` if it names one of the three logical databases."""
-    if database not in DATABASES:
-        raise SettingsError(f"unknown database {database!r}: expected one of {', '.join(DATABASES)}")
+    """Return ``database`` if it names one of the logical databases."""
+    if database not in ALL_DATABASES:
+        raise SettingsError(f"unknown database {database!r}: expected one of {', '.join(ALL_DATABASES)}")
     return database
 
 
@@ -50,6 +58,7 @@ class Settings:
     conninfo: str = field(default="", repr=False)  # may hold a password: never in a repr or a log
     names: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_NAMES))
     maintenance_db: str = "postgres"
+    musicbrainz_dsn: str | None = field(default=None, repr=False)  # an existing MusicBrainz database
 
     @classmethod
     def from_options(
@@ -62,6 +71,7 @@ class Settings:
         dbname: str | None = None,
         names: Mapping[str, str | None] | None = None,
         maintenance_db: str | None = None,
+        musicbrainz_dsn: str | None = None,
     ) -> Settings:
         """Build settings from command-line style options; unset ones fall back to libpq's defaults.
 
@@ -79,11 +89,32 @@ class Settings:
             )
         overrides = {"host": host, "port": port, "user": user}
         conninfo = make_conninfo(dsn or "", **{k: v for k, v in overrides.items() if v is not None})
-        chosen = {database: dbname or DEFAULT_NAMES[database] for database in DATABASES}
+        chosen = {database: dbname or DEFAULT_NAMES[database] for database in ALL_DATABASES}
         for database, name in (names or {}).items():
             if name:
                 chosen[check_database(database)] = name
-        return cls(conninfo=conninfo, names=chosen, maintenance_db=maintenance_db or "postgres")
+        if musicbrainz_dsn:
+            try:
+                conninfo_to_dict(musicbrainz_dsn)
+            except psycopg.ProgrammingError as exc:
+                raise SettingsError(f"invalid MusicBrainz connection string: {first_line(exc)}") from exc
+        return cls(
+            conninfo=conninfo,
+            names=chosen,
+            maintenance_db=maintenance_db or "postgres",
+            musicbrainz_dsn=musicbrainz_dsn or None,
+        )
+
+    @property
+    def external_musicbrainz(self) -> bool:
+        """True when lookups read an existing MusicBrainz database instead of our mirror."""
+        return self.musicbrainz_dsn is not None
+
+    def database_dsn(self, database: str) -> str:
+        """The connection string of a logical database (the MusicBrainz one may be elsewhere)."""
+        if database == MUSICBRAINZ and self.musicbrainz_dsn:
+            return self.musicbrainz_dsn
+        return self.dsn(self.dbname(database))
 
     def dbname(self, database: str) -> str:
         return self.names[check_database(database)]
@@ -92,7 +123,12 @@ class Settings:
         return make_conninfo(self.conninfo, dbname=dbname)
 
     def connect(self, database: str, *, autocommit: bool = True) -> psycopg.Connection[Any]:
-        """Connect to a logical database (app, fingerprint or ingest)."""
+        """Connect to a logical database (app, fingerprint, ingest or musicbrainz)."""
+        if database == MUSICBRAINZ and self.musicbrainz_dsn:
+            try:
+                return psycopg.connect(self.musicbrainz_dsn, autocommit=autocommit)
+            except psycopg.OperationalError as exc:
+                raise ConnectError(f"cannot connect to the MusicBrainz database: {first_line(exc)}") from exc
         return self._connect(self.dbname(database), autocommit)
 
     def connect_maintenance(self) -> psycopg.Connection[Any]:

@@ -19,7 +19,7 @@ from acoustid_pg.cluster import Cluster
 
 CLI = [sys.executable, "-m", "acoustid_pg.cli"]
 COMMANDS = ["demo", "init", "migrate", "status", "submit", "lookup", "worker", "import", "merge", "mbid",
-            "maintenance", "bench", "accounts", "apps", "server", "serve"]  # fmt: skip
+            "maintenance", "bench", "accounts", "apps", "server", "musicbrainz", "serve"]  # fmt: skip
 MBID = str(uuid.UUID(int=12345))
 
 

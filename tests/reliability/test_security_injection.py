@@ -104,6 +104,7 @@ def driver_calls(s: Submitter) -> dict[tuple[str, str], Callable[[AcoustID, str]
         ("lookup", "min_score"): lambda c, h: c.lookup(fp, sec, min_score=h),  # type: ignore[arg-type]
         ("lookup", "max_results"): lambda c, h: c.lookup(fp, sec, max_results=h),  # type: ignore[arg-type]
         ("lookup", "include_meta"): lambda c, h: c.lookup(fp, sec, include_meta=h),  # type: ignore[arg-type]
+        ("lookup", "meta"): lambda c, h: c.lookup(fp, sec, meta=h),
         ("lookup", "timeout"): lambda c, h: c.lookup(fp, sec, timeout=h),  # type: ignore[arg-type]
         ("submit", "fingerprint"): submit(fingerprint=None),
         ("submit", "duration"): submit(duration=None),
@@ -305,7 +306,7 @@ def test_hostile_strings_through_every_driver_parameter_are_inert(
 # --- the command line ---
 
 CONNECTION = {"config", "dsn", "host", "port", "user", "dbname", "app_db", "fingerprint_db", "ingest_db",
-              "maintenance_db"}  # fmt: skip
+              "musicbrainz_db", "musicbrainz_dsn", "maintenance_db"}  # fmt: skip
 CONNECTION_COMMANDS = {("status",), ("migrate",)}  # where the shared connection options are tried
 TYPED_ONLY = {("bench",), ("demo",)}  # slow commands: their own options must be refused by argparse
 

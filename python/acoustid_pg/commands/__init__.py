@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from .. import config, embedded, embedded_nats
 from ..errors import AcoustidError
 from ..messaging_settings import MessagingSettings, load_messaging_settings
-from ..settings import DATABASES, DEFAULT_NAMES, Settings
+from ..settings import ALL_DATABASES, DEFAULT_NAMES, Settings
 
 if TYPE_CHECKING:
     from ..api import AcoustID
@@ -44,9 +44,15 @@ def connection_options() -> argparse.ArgumentParser:
     connection.add_argument("--user", help="user name")
     names = parent.add_argument_group("database names")
     names.add_argument("--dbname", metavar="NAME", help="keep all three databases in this one database")
-    for database in DATABASES:
+    for database in ALL_DATABASES:
         default = DEFAULT_NAMES[database]
         names.add_argument(f"--{database}-db", metavar="NAME", help=f"the {database} database ({default})")
+    names.add_argument(
+        "--musicbrainz-dsn",
+        metavar="DSN",
+        help="read MusicBrainz metadata from this existing MusicBrainz database (read only; a full "
+        "connection string or URL with its database name) instead of the acoustid_musicbrainz mirror",
+    )
     names.add_argument(
         "--maintenance-db", metavar="NAME", help="database to connect to when creating the others (postgres)"
     )
@@ -61,7 +67,8 @@ def _database_flags(args: argparse.Namespace) -> dict[str, str | int | None]:
         "user": args.user,
         "dbname": args.dbname,
         "maintenance_db": args.maintenance_db,
-        **{f"{database}_db": getattr(args, f"{database}_db") for database in DATABASES},
+        **{f"{database}_db": getattr(args, f"{database}_db") for database in ALL_DATABASES},
+        "musicbrainz_dsn": args.musicbrainz_dsn,
     }
 
 
@@ -76,7 +83,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         port=_port(values.get("port")),
         user=values.get("user"),
         dbname=values.get("dbname"),
-        names={database: values.get(f"{database}_db") for database in DATABASES},
+        names={database: values.get(f"{database}_db") for database in ALL_DATABASES},
+        musicbrainz_dsn=values.get("musicbrainz_dsn"),
         maintenance_db=values.get("maintenance_db"),
     )
 

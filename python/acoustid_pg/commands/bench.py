@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from .. import quick_bench
-from ..settings import DATABASES
+from ..settings import ALL_DATABASES
 from . import connection_options, settings_from_args
 
 
@@ -24,7 +24,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_bench(args: argparse.Namespace) -> int:
-    for database in DATABASES:
+    for database in ALL_DATABASES:  # scratch names for all, or the bench would drop the real mirror
         setattr(args, f"{database}_db", quick_bench.SCRATCH[database])
     args.dbname = None
     quick_bench.run(settings_from_args(args), pairs=args.pairs, tracks=args.tracks, lookups=args.lookups)

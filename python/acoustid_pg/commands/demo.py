@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import demo
-from ..settings import DATABASES
+from ..settings import ALL_DATABASES
 from . import connection_options, settings_from_args
 
 
@@ -26,7 +26,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    for database in DATABASES:
+    for database in ALL_DATABASES:  # scratch names for all, or a demo would drop the real mirror
         if getattr(args, f"{database}_db") is None and args.dbname is None:
             setattr(args, f"{database}_db", demo.DEMO_NAMES[database])
     settings = settings_from_args(args)

@@ -29,7 +29,15 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--max-results", type=int, help="at most this many tracks")
     parser.add_argument("--min-score", type=float, help="only scores above this")
     parser.add_argument("--max-duration-diff", type=int, help="duration window, seconds")
-    parser.add_argument("--meta", action="store_true", help="also show submitted metadata")
+    parser.add_argument(
+        "--meta",
+        nargs="?",
+        const="",
+        metavar="LEVELS",
+        help="alone: also show submitted metadata; with LEVELS (as the web service's meta, e.g. "
+        "'recordings releases' or 'recordings releasegroups releases tracks compress sources'): "
+        "MusicBrainz metadata from the mirror",
+    )
     parser.add_argument(
         "--timeout",
         type=float,
@@ -47,6 +55,7 @@ def as_json(match: Match) -> dict[str, Any]:
         "fingerprint_id": match.fingerprint_id,
         "mbids": [{"mbid": str(m.mbid), "submissions": m.submission_count} for m in match.mbids],
         "meta": [{k: v for k, v in vars(m).items() if v is not None} for m in match.meta],
+        **match.metadata,
     }
 
 
@@ -61,7 +70,8 @@ def run_lookup(args: argparse.Namespace) -> int:
             max_duration_diff=args.max_duration_diff,
             min_score=args.min_score,
             max_results=args.max_results,
-            include_meta=args.meta,
+            include_meta=args.meta is not None,
+            meta=args.meta or None,
             timeout=args.timeout,
         )
     if args.json:
@@ -74,7 +84,23 @@ def run_lookup(args: argparse.Namespace) -> int:
     for match in matches:
         mbids = ", ".join(f"{m.mbid} ({m.submission_count})" for m in match.mbids) or "-"
         print(f"{match.score:>6.3f}  {match.track_gid!s:<36}  {mbids}")
+        for recording in match.metadata.get("recordings", []):
+            print(f"{'':>6}  {'':<36}  {describe_recording(recording)}")
         for meta in match.meta:
             described = " / ".join(str(v) for k, v in vars(meta).items() if v and k != "submission_count")
             print(f"{'':>6}  {'':<36}  {described} ({meta.submission_count})")
     return 0
+
+
+def describe_recording(recording: dict[str, Any]) -> str:
+    """One line: MBID, artists, title and the first release's title and date."""
+    artists = "".join(a["name"] + a.get("joinphrase", "") for a in recording.get("artists", []))
+    parts = [recording.get("id") or "(submitted)", artists, recording.get("title", "")]
+    releases = recording.get("releases") or [
+        release for group in recording.get("releasegroups", []) for release in group.get("releases", [])
+    ]
+    if releases:
+        first = releases[0]
+        year = first.get("date", {}).get("year")
+        parts.append(f"{first.get('title', '')}{f' ({year})' if year else ''}")
+    return " | ".join(str(part) for part in parts if part)

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from .. import deploy, migrate
-from ..settings import DATABASES, Settings
+from ..settings import ALL_DATABASES, Settings
 from . import UsageError, connection_options, settings_from_args
 
 
@@ -16,8 +16,9 @@ def register(subparsers: Any) -> None:
         "init",
         parents=[parent],
         help="create the databases and extensions, then migrate to the latest version",
-        description="Create the three databases (existing ones are used as they are), their "
-        "extensions and schemas, and the submission partitions of the coming months.",
+        description="Create the databases (existing ones are used as they are: app, fingerprint, "
+        "ingest, and the MusicBrainz mirror unless --musicbrainz-dsn names an existing MusicBrainz "
+        "database), their extensions and schemas, and the submission partitions of the coming months.",
     )
     init.add_argument(
         "--months-ahead",
@@ -35,7 +36,7 @@ def register(subparsers: Any) -> None:
         description="Migrate the databases to the latest version (default), to version N, "
         "down to version N, or show which steps are applied.",
     )
-    parser.add_argument("--database", choices=DATABASES, help="only this database (default: all three)")
+    parser.add_argument("--database", choices=ALL_DATABASES, help="only this database (default: all)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--to", type=_non_negative, metavar="N", help="migrate up to version N")
     mode.add_argument("--down", type=_non_negative, metavar="N", help="migrate down to version N")
@@ -57,7 +58,7 @@ def run_migrate(args: argparse.Namespace) -> int:
     if (args.to is not None or args.down is not None) and args.database is None:
         raise UsageError("--to and --down need --database: versions belong to one database")
     settings = settings_from_args(args)
-    databases = [args.database] if args.database else list(DATABASES)
+    databases = [args.database] if args.database else list(deploy.deployed_databases(settings))
     if args.status:
         return _print_status(settings, databases)
     for database in databases:
