@@ -20,7 +20,7 @@ ext: deps
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: | deps
-$(VENV)/.installed: pyproject.toml setup.py $(wildcard ext/src/core/*.c ext/src/core/*.h python/acoustid_pg/_build_core.py)
+$(VENV)/.installed: pyproject.toml setup.py $(wildcard ext/src/core/*.c ext/src/core/*.h python/acoustid_pg/_build_core.py python/acoustid_pg/_copy_rows.[ch])
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[dev]"

@@ -6,22 +6,26 @@ import sys
 
 from acoustid_pg.cluster import Cluster
 
-from . import functions, ingest, lookup, musicbrainz, nats, web
+from . import bulk, functions, ingest, lookup, musicbrainz, nats, web
 from .report import machine
 
-# lookup_1m is not in the default run: it loads a million fingerprints (see bench/lookup.py).
+# The *_1m benchmarks are not in the default run: they load a million fingerprints (one
+# database per run, shared by them: `python -m bench bulk_1m lookup_1m`).
 BENCHMARKS = {
     "functions": functions.main,
     "lookup": lookup.main,
     "ingest": ingest.main,
     "lookup_1m": lookup.main_million,
+    "bulk": bulk.main,
+    "bulk_1m": bulk.main_million,
+    "ingest_1m": ingest.main_million,
     "musicbrainz": musicbrainz.main,
     "web": web.main,
     "web_small": web.main_small,
     "nats": nats.main,
     "nats_small": nats.main_small,
 }
-DEFAULT = ["functions", "lookup", "ingest", "musicbrainz", "web", "nats"]
+DEFAULT = ["functions", "lookup", "ingest", "bulk", "musicbrainz", "web", "nats"]
 SHARED_BUFFERS = "4GB"
 
 

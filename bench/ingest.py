@@ -1,4 +1,5 @@
-"""Import throughput: one worker importing submissions into the 100,000-fingerprint database.
+"""Import throughput: one worker, then two, importing submissions into the 100,000-fingerprint
+database (``ingest``) or the 1,000,000 one (``ingest_1m``).
 
 Half of the submissions are noisy copies of stored tracks (they join them), half are new
 recordings (a new track each); each carries an MBID and metadata. Submitting is timed on
@@ -8,6 +9,7 @@ its own (submit_many, one transaction per 500).
 from __future__ import annotations
 
 import random
+import threading
 import time
 import uuid
 
@@ -16,7 +18,7 @@ from acoustid_pg.submission import Submission
 from acoustid_pg.worker import Worker
 
 from . import data, library
-from .report import print_table
+from .report import load_average, print_table
 
 SUBMISSIONS = 4000
 SUBMIT_BATCH = 500
@@ -27,7 +29,7 @@ def submissions(size: int, account: int, application: int, seed: int = 11) -> li
     walks = library.walks()
     made = []
     for n in range(SUBMISSIONS):
-        track = walks.track(rng.randrange(size) if n % 2 == 0 else 2 * size + n)
+        track = walks.track(rng.randrange(size) if n % 2 == 0 else 2 * size + seed * SUBMISSIONS + n)
         items = data.noisy_query(rng, list(track.items)) if n % 2 == 0 else list(track.items)
         made.append(
             Submission.create(
@@ -43,7 +45,12 @@ def main(cluster: Cluster) -> None:
     run(cluster, 100_000)
 
 
+def main_million(cluster: Cluster) -> None:
+    run(cluster, 1_000_000)
+
+
 def run(cluster: Cluster, size: int) -> None:
+    before = load_average()
     lib = library.build(cluster, size)
     with lib.connect("app") as app:
         account = app.execute(
@@ -54,30 +61,39 @@ def run(cluster: Cluster, size: int) -> None:
             "INSERT INTO application (name, apikey) VALUES ('bench', md5(random()::text)) RETURNING id"
         )
         application_id = application.fetchone()[0]  # type: ignore[index]
-    made = submissions(lib.size, account_id, application_id)
-    with lib.client(min_size=2, max_size=4) as client:
-        started = time.perf_counter()
-        for first in range(0, len(made), SUBMIT_BATCH):
-            client.submit_many(made[first : first + SUBMIT_BATCH])
-        submitted = time.perf_counter() - started
-        worker = Worker(client, batch_size=100)
-        started = time.perf_counter()
-        worker.drain()
-        imported = time.perf_counter() - started
-        worker.close()
+    rows = []
+    with lib.client(min_size=2, max_size=6) as client:
+        for workers, seed in ((1, 11), (2, 12)):
+            made = submissions(lib.size, account_id, application_id, seed)
+            started = time.perf_counter()
+            for first in range(0, len(made), SUBMIT_BATCH):
+                client.submit_many(made[first : first + SUBMIT_BATCH])
+            submitted = time.perf_counter() - started
+            pool = [Worker(client, batch_size=100) for _ in range(workers)]
+            threads = [threading.Thread(target=worker.drain) for worker in pool]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            imported = time.perf_counter() - started
+            done = sum(worker.imported for worker in pool)
+            for worker in pool:
+                worker.close()
+            target = "target 500/s" if workers == 1 else "target 900/s"
+            rows.append([f"submit (validated, queued, NOTIFY), batch {workers}",
+                         f"{len(made) / submitted:,.0f} submissions/s", f"{submitted:.1f} s"])  # fmt: skip
+            rows.append([f"import, {workers} worker{'s' if workers > 1 else ''}, batches of 100",
+                         f"{done / imported:,.0f} submissions/s",
+                         f"{imported:.1f} s for {done:,}; {target}"])  # fmt: skip
     with lib.connect("ingest") as ingest:
         actions = ingest.execute(
             "SELECT count(*) FILTER (WHERE skip_reason IS NULL), count(*) FROM submission_result"
         ).fetchone()
-    done = actions[0] if actions else 0
-    rows = [
-        ["submit (validated, queued, NOTIFY)", f"{len(made) / submitted:,.0f} submissions/s",
-         f"{submitted:.1f} s"],
-        ["import, one worker, batches of 100", f"{worker.imported / imported:,.0f} submissions/s",
-         f"{imported:.1f} s for {worker.imported:,} ({done:,} imported, the rest skipped)"],
-    ]  # fmt: skip
+    rows.append(["submissions imported / handled", f"{actions[0]:,} / {actions[1]:,}" if actions else "", ""])
     print_table(
-        f"Import into {lib.size:,} fingerprints: {SUBMISSIONS:,} submissions (half join a track)",
+        f"Import into {size:,} fingerprints: {SUBMISSIONS:,} submissions a run, half join a track"
+        f" (load average {before} before, {load_average()} after)",
         ["figure", "value", "detail"],
         rows,
     )

@@ -33,3 +33,8 @@ def print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
         print(
             "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(row, widths)))
         )
+
+
+def load_average() -> str:
+    """The 1-minute load average (others share this machine: figures are read beside it)."""
+    return f"{os.getloadavg()[0]:.2f}"

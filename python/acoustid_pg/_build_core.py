@@ -1,7 +1,8 @@
 """cffi build script: compiles the extension's pure-C core into acoustid_pg._core.
 
 The sources are the very files the PostgreSQL module is built from, so SQL and
-Python run one implementation of every algorithm.
+Python run one implementation of every algorithm; ``_copy_rows.c`` (the bulk
+loader's binary COPY rows) is the package's own.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from cffi import FFI
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE_DIR = ROOT / "ext" / "src" / "core"
+PACKAGE_DIR = ROOT / "python" / "acoustid_pg"
 
 CDEF = """
 typedef enum acoustid_status {
@@ -45,15 +47,29 @@ acoustid_status acoustid_core_decode(const char *text, size_t len, int32_t *item
 size_t acoustid_core_encoded_size_bound(size_t count);
 acoustid_status acoustid_core_encode(const int32_t *items, size_t count, int algorithm,
                                      char *out, size_t *out_len);
+size_t acoustid_core_encoded_bytes_bound(size_t count);
+acoustid_status acoustid_core_encode_bytes(const int32_t *items, size_t count, int algorithm,
+                                           unsigned char *out, size_t *out_len);
+
+size_t acoustid_copy_fingerprint_bound(size_t count);
+size_t acoustid_copy_data_bound(size_t count);
+acoustid_status acoustid_copy_rows(const int32_t *items, const uint64_t *offsets, size_t nrows,
+                                   const int32_t *ids, const int32_t *track_ids,
+                                   const int16_t *lengths, const int16_t *bitrates,
+                                   unsigned char *fingerprint_out, size_t *fingerprint_len,
+                                   unsigned char *data_out, size_t *data_len);
 """
 
 ffibuilder = FFI()
 ffibuilder.cdef(CDEF)
 ffibuilder.set_source(
     "acoustid_pg._core",
-    '#include "acoustid_core.h"',
-    sources=[str(path.relative_to(ROOT)) for path in sorted(CORE_DIR.glob("*.c"))],
-    include_dirs=[str(CORE_DIR.relative_to(ROOT))],
+    '#include "acoustid_core.h"\n#include "_copy_rows.h"',
+    sources=[
+        *(str(path.relative_to(ROOT)) for path in sorted(CORE_DIR.glob("*.c"))),
+        str((PACKAGE_DIR / "_copy_rows.c").relative_to(ROOT)),
+    ],
+    include_dirs=[str(CORE_DIR.relative_to(ROOT)), str(PACKAGE_DIR.relative_to(ROOT))],
     extra_compile_args=["-std=c99", "-O2"],
 )
 

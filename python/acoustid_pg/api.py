@@ -8,6 +8,7 @@ pools it works through:
 - ``db.stats``: lookup, user-agent and daily statistics;
 - ``db.maintenance``: the periodic cleanup jobs;
 - ``db.changelog``: the fingerprint changelog for external copies of the search terms;
+- ``db.indexes``: optional indexes built on demand (the legacy all-items GIN);
 - ``db.musicbrainz``: MusicBrainz metadata for lookup results, and the mirror's import.
 - ``db.track_reads``, ``db.submission_statuses``, ``db.health``, ``db.stats_counts``: the
   reads and bulk statistics the web service needs (``acoustid_pg.web``).
@@ -23,11 +24,12 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from . import bulk, bulk_import, lookup
+from . import bulk, bulk_import, indexes, lookup
 from .accounts import Accounts, ApiKeyCaches
 from .changelog import Changelog
 from .fingerprint_input import Fingerprint
 from .health import HealthCheck
+from .indexes import Indexes
 from .ingest import ImportedIds, ImportResult, ImportSteps, Ingest
 from .lookup import FingerprintInput, Match
 from .maintenance import Maintenance
@@ -72,6 +74,7 @@ class AcoustID:
         self.stats = Stats(self.pools)
         self.maintenance = Maintenance(self.pools)
         self.changelog = Changelog(self.pools)
+        self.indexes = Indexes(self.pools)
         self.musicbrainz = MusicBrainz(self.pools)
         self.track_reads = TrackReads(self.pools)
         self.submission_statuses = SubmissionStatuses(self.pools)
@@ -178,15 +181,31 @@ class AcoustID:
         handled ids are ignored, ids another worker is importing come back in ``busy``."""
         return self._ingest.process_ids(ids)
 
-    def bulk_load(self, rows: Iterable[bulk.FingerprintRow], *, rebuild_indexes: bool = False) -> int:
-        """Load fingerprints through COPY, in one transaction; returns how many were loaded.
+    def bulk_load(
+        self,
+        rows: Iterable[bulk.FingerprintRow],
+        *,
+        rebuild_indexes: bool = False,
+        batch_rows: int = bulk.BATCH_ROWS,
+        progress: bulk.Progress | None = None,
+    ) -> int:
+        """Load fingerprints through COPY, one transaction per batch; returns how many were loaded.
 
-        See ``acoustid_pg.bulk``. ``rebuild_indexes`` drops fingerprint's secondary
-        indexes for the load and rebuilds them after (fastest for a first load; it
-        locks the table against lookups until commit).
+        See ``acoustid_pg.bulk``: a failure keeps the batches before it (``progress`` is told
+        each committed total). ``rebuild_indexes`` (for a first load into an empty or small
+        database, not a live one: lookups are slow meanwhile) drops the lookup indexes, loads,
+        then builds them, two at a time; if the load fails, they are built all the same, and
+        ``db.indexes.restore()`` builds any still missing.
         """
-        with self.pools.connection("fingerprint", "bulk load") as conn:
-            return bulk.load(conn, rows, rebuild_indexes=rebuild_indexes)
+        if rebuild_indexes:
+            with self.pools.connection("fingerprint", "bulk load") as conn:
+                indexes.drop_lookup_indexes(conn)
+        try:
+            with self.pools.connection("fingerprint", "bulk load") as conn:
+                return bulk.load(conn, rows, batch_rows=batch_rows, progress=progress)
+        finally:
+            if rebuild_indexes:
+                self.indexes.restore()
 
     def import_file(
         self,
@@ -196,14 +215,25 @@ class AcoustID:
         state_path: Path | None = None,
         chunk_rows: int = bulk_import.CHUNK_ROWS,
         progress: bulk_import.Progress | None = None,
+        rebuild_indexes: bool = False,
     ) -> int:
         """Import the rows of a JSON-lines or CSV file not imported before, resumably (see
-        ``acoustid_pg.bulk_import``); returns the position reached (rows)."""
+        ``acoustid_pg.bulk_import``); returns the position reached (rows). ``rebuild_indexes``
+        as in ``bulk_load``: for a first load, the lookup indexes are dropped, then built
+        at the end (also after a failure; ``db.indexes.restore()`` builds any still missing)."""
         identity = f"{self.settings.conninfo}/{self.settings.dbname('fingerprint')}"
-        with self.pools.connection("fingerprint", "import") as conn:
-            return bulk_import.import_file(
-                conn, path, identity, fmt=fmt, state_path=state_path, chunk_rows=chunk_rows, progress=progress
-            )
+        if rebuild_indexes:
+            with self.pools.connection("fingerprint", "import") as conn:
+                indexes.drop_lookup_indexes(conn)
+        try:
+            with self.pools.connection("fingerprint", "import") as conn:
+                return bulk_import.import_file(
+                    conn, path, identity, fmt=fmt, state_path=state_path, chunk_rows=chunk_rows,
+                    progress=progress,
+                )  # fmt: skip
+        finally:
+            if rebuild_indexes:
+                self.indexes.restore()
 
     def wait_for_replicas(self, timeout: float = 10.0) -> None:
         """Return once every replica has replayed what the primary had written when called

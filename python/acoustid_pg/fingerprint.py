@@ -8,6 +8,7 @@ Fingerprints are sequences of int4 items as PostgreSQL stores them (what
 
 from __future__ import annotations
 
+import base64
 import threading
 from array import array
 from collections.abc import Iterable, Sequence
@@ -19,6 +20,7 @@ __all__ = [
     "compare",
     "compare2",
     "compare3",
+    "compressed_bytes",
     "decode_fingerprint",
     "encode_fingerprint",
     "extract_query",
@@ -187,3 +189,10 @@ def encode_fingerprint(fp: Sequence[int], algorithm: int = 1) -> str:
     out_len = ffi.new("size_t *")
     _check(lib.acoustid_core_encode(_pointer(items), len(items), algorithm, out, out_len))
     return str(ffi.unpack(out, out_len[0]).decode("ascii"))
+
+
+def compressed_bytes(fp: Sequence[int], algorithm: int = 1) -> bytes:
+    """Chromaprint's compressed fingerprint as bytes: ``encode_fingerprint`` without its base64
+    (what ``fingerprint_data.fingerprint`` holds, ``acoustid_fingerprint_bytes`` in SQL)."""
+    text = encode_fingerprint(fp, algorithm)
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

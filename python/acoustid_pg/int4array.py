@@ -34,11 +34,13 @@ class Int4Array:
         self.items = items
 
 
-def encode(field: str, items: object) -> bytes:
-    """int4[]'s binary form: the header, then each item as (length 4, big-endian value).
-
-    Checks the items in C: a non-integer or an out-of-range item names ``field``.
-    """
+def checked(field: str, items: object) -> array[int]:
+    """The items as a non-empty int4 array, checked in C: a non-integer or an out-of-range
+    item names ``field``."""
+    if isinstance(items, array) and items.typecode == "i" and items.itemsize == 4:
+        if not items:
+            raise InvalidArgumentError(field, "must not be empty")
+        return items
     if not isinstance(items, (list, tuple, array)):
         raise InvalidArgumentError(field, f"expected a list of int4 items, got {type(items).__name__}")
     try:
@@ -47,6 +49,12 @@ def encode(field: str, items: object) -> bytes:
         raise InvalidArgumentError(field, f"items must be int4 integers ({exc})") from None
     if not values:
         raise InvalidArgumentError(field, "must not be empty")
+    return values
+
+
+def encode(field: str, items: object) -> bytes:
+    """int4[]'s binary form: the header, then each item as (length 4, big-endian value)."""
+    values = checked(field, items)
     words = array("i", (4, 0)) * len(values)
     words[1::2] = values
     if sys.byteorder == "little":

@@ -44,7 +44,10 @@ CREATE INDEX fingerprint_length_idx ON fingerprint (length);
 -- INCLUDE (id), not the seed's INCLUDE (fingerprint): a 120 s fingerprint is ~3.8 kB,
 -- over the 2.7 kB btree row limit, so that index would make ordinary inserts fail.
 CREATE INDEX fingerprint_lookup_idx ON fingerprint (length, track_id) INCLUDE (id);
-CREATE INDEX fingerprint_fingerprint_idx ON fingerprint USING gin (fingerprint gin__int_ops);
+-- No index over every item (the seed's fingerprint_fingerprint_idx): it serves only the legacy
+-- `fingerprint && query` search, which no lookup here runs, and at a million fingerprints it was
+-- ~33 kB of ~43 kB a row and half the import time. `acoustid-pg index create legacy-overlap`
+-- builds it, concurrently and under its seed name, for an operator who runs that search.
 -- What lookups search: the query terms, not the raw items. Without fastupdate, an insert adds its
 -- 120 terms to the tree at once (~0.4 ms); with it, every lookup scanned the pending list of
 -- recent inserts (7 ms a lookup after 1,000 imports).
@@ -57,20 +60,57 @@ CREATE TABLE fingerprint_data (
     simhash cube
 );
 
+-- Chromaprint's compressed bytes (fpcalc's string without its base64: a quarter smaller), kept
+-- out of line uncompressed: packed bits do not compress, so pglz would only burn time.
+ALTER TABLE fingerprint_data ALTER COLUMN fingerprint SET STORAGE EXTERNAL;
+
 COMMENT ON TABLE fingerprint_data IS 'compressed fingerprint and its simhash for approximate search';
 
 CREATE INDEX fingerprint_data_simhash_idx ON fingerprint_data USING gist (simhash);
 
--- A trigger, so that imports and bulk loads alike keep fingerprint_data filled.
+CREATE FUNCTION acoustid_fingerprint_bytes(fingerprint integer[]) RETURNS bytea
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = public, pg_temp
+AS $$
+    SELECT decode(rpad(translate(t, '-_', '+/'), (length(t) + 3) / 4 * 4, '='), 'base64')
+    FROM acoustid_encode_fingerprint(fingerprint) AS t
+$$;
+
+COMMENT ON FUNCTION acoustid_fingerprint_bytes(integer[]) IS
+'Chromaprint''s compressed fingerprint as bytes: fpcalc''s string without its base64';
+
+CREATE FUNCTION acoustid_fingerprint_text(compressed bytea) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = public, pg_temp
+AS $$
+    SELECT rtrim(translate(encode(compressed, 'base64'), E'+/\n', '-_'), '=')
+$$;
+
+COMMENT ON FUNCTION acoustid_fingerprint_text(bytea) IS
+'fpcalc''s compressed string of fingerprint_data.fingerprint (acoustid_decode_fingerprint reads it)';
+
+-- Triggers, so that imports and bulk loads alike keep fingerprint_data filled: inserts once per
+-- statement (from its transition table), item updates row by row (transition tables cannot go
+-- with UPDATE OF). The bulk loader computes the same bytes and simhash in the client (the C core
+-- via cffi), COPYs them, and tells the trigger so with the transaction-local setting
+-- acoustid_pg.fingerprint_data_filled.
 CREATE FUNCTION fill_fingerprint_data() RETURNS trigger
-LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql
+SET search_path = public, pg_temp
+AS $$
 BEGIN
+    IF TG_LEVEL = 'STATEMENT' THEN
+        IF coalesce(current_setting('acoustid_pg.fingerprint_data_filled', TRUE), '') <> 'on' THEN
+            INSERT INTO fingerprint_data (fingerprint_id, fingerprint, simhash)
+            SELECT r.id, acoustid_fingerprint_bytes(r.fingerprint), acoustid_simhash_cube(r.fingerprint)
+            FROM changed_rows AS r
+            ON CONFLICT (fingerprint_id) DO UPDATE
+                SET fingerprint = excluded.fingerprint, simhash = excluded.simhash;
+        END IF;
+        RETURN NULL;
+    END IF;
     INSERT INTO fingerprint_data (fingerprint_id, fingerprint, simhash)
-    VALUES (
-        NEW.id,
-        convert_to(acoustid_encode_fingerprint(NEW.fingerprint), 'UTF8'),
-        acoustid_simhash_cube(NEW.fingerprint)
-    )
+    VALUES (NEW.id, acoustid_fingerprint_bytes(NEW.fingerprint), acoustid_simhash_cube(NEW.fingerprint))
     ON CONFLICT (fingerprint_id) DO UPDATE
         SET fingerprint = excluded.fingerprint, simhash = excluded.simhash;
     RETURN NULL;
@@ -78,13 +118,20 @@ END
 $$;
 
 CREATE TRIGGER fill_fingerprint_data
-AFTER INSERT OR UPDATE OF fingerprint ON fingerprint
+AFTER INSERT ON fingerprint
+REFERENCING NEW TABLE AS changed_rows
+FOR EACH STATEMENT EXECUTE FUNCTION fill_fingerprint_data();
+
+CREATE TRIGGER fill_fingerprint_data_on_update
+AFTER UPDATE OF fingerprint ON fingerprint
 FOR EACH ROW EXECUTE FUNCTION fill_fingerprint_data();
 
 ALTER TABLE track OWNER TO acoustid_admin;
 ALTER TABLE fingerprint OWNER TO acoustid_admin;
 ALTER TABLE fingerprint_data OWNER TO acoustid_admin;
 ALTER FUNCTION fill_fingerprint_data() OWNER TO acoustid_admin;
+ALTER FUNCTION acoustid_fingerprint_bytes(integer[]) OWNER TO acoustid_admin;
+ALTER FUNCTION acoustid_fingerprint_text(bytea) OWNER TO acoustid_admin;
 
 GRANT SELECT ON track, fingerprint, fingerprint_data TO acoustid_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON track, fingerprint, fingerprint_data TO acoustid_writer;

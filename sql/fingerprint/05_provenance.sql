@@ -87,59 +87,123 @@ COMMENT ON COLUMN track_foreignid_source.submission_id IS
 CREATE INDEX track_foreignid_source_track_foreignid_id_idx
 ON track_foreignid_source (track_foreignid_id);
 
--- Each submission_count equals the number of provenance rows pointing at its row: one trigger
--- function for the five provenance tables, on insert, delete and re-pointing (merges).
-CREATE FUNCTION increment_submission_count() RETURNS trigger
+-- Each submission_count equals the number of provenance rows pointing at its row: one small
+-- static function per provenance table, on insert, delete and re-pointing (merges). (One shared
+-- function building its UPDATE with format() cost an EXECUTE, planned anew, on every row.)
+CREATE FUNCTION count_fingerprint_source() RETURNS trigger
 LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
-DECLARE
-    -- trigger arguments: the counted table and the provenance column that points at it
-    counted_table CONSTANT text := TG_ARGV[0];
-    key_column CONSTANT text := TG_ARGV[1];
-    bump CONSTANT text := format(
-        'UPDATE %I SET submission_count = submission_count + $2 WHERE id = ($1).%I',
-        counted_table, key_column
-    );
-    unchanged boolean;
 BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        EXECUTE format('SELECT ($1).%1$I IS NOT DISTINCT FROM ($2).%1$I', key_column)
-        INTO unchanged USING OLD, NEW;
-        IF unchanged THEN
-            RETURN NULL;
-        END IF;
+    IF TG_OP = 'UPDATE' AND OLD.fingerprint_id IS NOT DISTINCT FROM NEW.fingerprint_id THEN
+        RETURN NULL;
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        EXECUTE bump USING OLD, -1;
+        UPDATE fingerprint SET submission_count = submission_count - 1 WHERE id = OLD.fingerprint_id;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        EXECUTE bump USING NEW, 1;
+        UPDATE fingerprint SET submission_count = submission_count + 1 WHERE id = NEW.fingerprint_id;
     END IF;
     RETURN NULL;
 END
 $$;
 
-COMMENT ON FUNCTION increment_submission_count() IS
-'trigger (counted table, provenance column): submission_count = number of provenance rows';
+COMMENT ON FUNCTION count_fingerprint_source() IS
+'trigger: fingerprint.submission_count = number of fingerprint_source rows pointing at it';
+
+CREATE FUNCTION count_track_mbid_source() RETURNS trigger
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.track_mbid_id IS NOT DISTINCT FROM NEW.track_mbid_id THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE track_mbid SET submission_count = submission_count - 1 WHERE id = OLD.track_mbid_id;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        UPDATE track_mbid SET submission_count = submission_count + 1 WHERE id = NEW.track_mbid_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION count_track_mbid_source() IS
+'trigger: track_mbid.submission_count = number of track_mbid_source rows pointing at it';
+
+CREATE FUNCTION count_track_meta_source() RETURNS trigger
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.track_meta_id IS NOT DISTINCT FROM NEW.track_meta_id THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE track_meta SET submission_count = submission_count - 1 WHERE id = OLD.track_meta_id;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        UPDATE track_meta SET submission_count = submission_count + 1 WHERE id = NEW.track_meta_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION count_track_meta_source() IS
+'trigger: track_meta.submission_count = number of track_meta_source rows pointing at it';
+
+CREATE FUNCTION count_track_puid_source() RETURNS trigger
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.track_puid_id IS NOT DISTINCT FROM NEW.track_puid_id THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE track_puid SET submission_count = submission_count - 1 WHERE id = OLD.track_puid_id;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        UPDATE track_puid SET submission_count = submission_count + 1 WHERE id = NEW.track_puid_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION count_track_puid_source() IS
+'trigger: track_puid.submission_count = number of track_puid_source rows pointing at it';
+
+CREATE FUNCTION count_track_foreignid_source() RETURNS trigger
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.track_foreignid_id IS NOT DISTINCT FROM NEW.track_foreignid_id THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE track_foreignid SET submission_count = submission_count - 1 WHERE id = OLD.track_foreignid_id;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        UPDATE track_foreignid SET submission_count = submission_count + 1 WHERE id = NEW.track_foreignid_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION count_track_foreignid_source() IS
+'trigger: track_foreignid.submission_count = number of track_foreignid_source rows pointing at it';
 
 CREATE TRIGGER update_fingerprint_submission_count
 AFTER INSERT OR DELETE OR UPDATE OF fingerprint_id ON fingerprint_source
-FOR EACH ROW EXECUTE FUNCTION increment_submission_count('fingerprint', 'fingerprint_id');
+FOR EACH ROW EXECUTE FUNCTION count_fingerprint_source();
 
 CREATE TRIGGER update_track_mbid_submission_count
 AFTER INSERT OR DELETE OR UPDATE OF track_mbid_id ON track_mbid_source
-FOR EACH ROW EXECUTE FUNCTION increment_submission_count('track_mbid', 'track_mbid_id');
+FOR EACH ROW EXECUTE FUNCTION count_track_mbid_source();
 
 CREATE TRIGGER update_track_meta_submission_count
 AFTER INSERT OR DELETE OR UPDATE OF track_meta_id ON track_meta_source
-FOR EACH ROW EXECUTE FUNCTION increment_submission_count('track_meta', 'track_meta_id');
+FOR EACH ROW EXECUTE FUNCTION count_track_meta_source();
 
 CREATE TRIGGER update_track_puid_submission_count
 AFTER INSERT OR DELETE OR UPDATE OF track_puid_id ON track_puid_source
-FOR EACH ROW EXECUTE FUNCTION increment_submission_count('track_puid', 'track_puid_id');
+FOR EACH ROW EXECUTE FUNCTION count_track_puid_source();
 
 CREATE TRIGGER update_track_foreignid_submission_count
 AFTER INSERT OR DELETE OR UPDATE OF track_foreignid_id ON track_foreignid_source
-FOR EACH ROW EXECUTE FUNCTION increment_submission_count('track_foreignid', 'track_foreignid_id');
+FOR EACH ROW EXECUTE FUNCTION count_track_foreignid_source();
 
 ALTER TABLE fingerprint_source OWNER TO acoustid_admin;
 ALTER TABLE track_mbid_source OWNER TO acoustid_admin;
@@ -147,7 +211,11 @@ ALTER TABLE track_mbid_change OWNER TO acoustid_admin;
 ALTER TABLE track_meta_source OWNER TO acoustid_admin;
 ALTER TABLE track_puid_source OWNER TO acoustid_admin;
 ALTER TABLE track_foreignid_source OWNER TO acoustid_admin;
-ALTER FUNCTION increment_submission_count() OWNER TO acoustid_admin;
+ALTER FUNCTION count_fingerprint_source() OWNER TO acoustid_admin;
+ALTER FUNCTION count_track_mbid_source() OWNER TO acoustid_admin;
+ALTER FUNCTION count_track_meta_source() OWNER TO acoustid_admin;
+ALTER FUNCTION count_track_puid_source() OWNER TO acoustid_admin;
+ALTER FUNCTION count_track_foreignid_source() OWNER TO acoustid_admin;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON fingerprint_source, track_mbid_source, track_mbid_change,
 track_meta_source, track_puid_source, track_foreignid_source TO acoustid_writer;

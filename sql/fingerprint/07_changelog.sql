@@ -37,11 +37,42 @@ $$;
 COMMENT ON FUNCTION log_fingerprint_change() IS
 'trigger: appends to fingerprint_changelog under one advisory lock, so ids follow commit order';
 
-CREATE TRIGGER log_fingerprint_insert_delete
-AFTER INSERT OR DELETE ON fingerprint
-FOR EACH ROW EXECUTE FUNCTION log_fingerprint_change();
+-- Inserts and deletes: once per statement, in id order, under the same lock (a bulk load's COPY
+-- logs its rows in one INSERT ... SELECT instead of one trigger call each).
+CREATE FUNCTION log_fingerprint_rows() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public, pg_temp
+AS $$
+BEGIN
+    -- A statement trigger fires for no rows too (a cascade that deletes nothing): no lock then,
+    -- or it would wait for every transaction writing the changelog.
+    IF NOT EXISTS (SELECT FROM changed_rows) THEN
+        RETURN NULL;
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('acoustid_pg.fingerprint_changelog'));
+    INSERT INTO fingerprint_changelog (fingerprint_id, op, query)
+    SELECT r.id, lower(TG_OP), acoustid_extract_query(r.fingerprint)
+    FROM changed_rows AS r
+    ORDER BY r.id;
+    RETURN NULL;
+END
+$$;
 
--- Count bumps do not concern the index: only the items, length and track are logged.
+COMMENT ON FUNCTION log_fingerprint_rows() IS
+'statement trigger: appends a statement''s inserted or deleted fingerprints to fingerprint_changelog';
+
+CREATE TRIGGER log_fingerprint_insert
+AFTER INSERT ON fingerprint
+REFERENCING NEW TABLE AS changed_rows
+FOR EACH STATEMENT EXECUTE FUNCTION log_fingerprint_rows();
+
+CREATE TRIGGER log_fingerprint_delete
+AFTER DELETE ON fingerprint
+REFERENCING OLD TABLE AS changed_rows
+FOR EACH STATEMENT EXECUTE FUNCTION log_fingerprint_rows();
+
+-- Updates row by row (transition tables cannot go with UPDATE OF). Count bumps do not concern
+-- the index: only the items, length and track are logged.
 CREATE TRIGGER log_fingerprint_update
 AFTER UPDATE OF fingerprint, length, track_id ON fingerprint
 FOR EACH ROW WHEN (
@@ -90,6 +121,7 @@ COMMENT ON FUNCTION acoustid_prune_changelog(bigint) IS
 
 ALTER TABLE fingerprint_changelog OWNER TO acoustid_admin;
 ALTER FUNCTION log_fingerprint_change() OWNER TO acoustid_admin;
+ALTER FUNCTION log_fingerprint_rows() OWNER TO acoustid_admin;
 ALTER SEQUENCE fingerprint_changelog_pruned_through OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_prune_changelog(bigint) OWNER TO acoustid_admin;
 

@@ -19,7 +19,8 @@ from acoustid_pg.cluster import Cluster
 
 CLI = [sys.executable, "-m", "acoustid_pg.cli"]
 COMMANDS = ["demo", "init", "migrate", "status", "submit", "lookup", "worker", "import", "merge", "mbid",
-            "maintenance", "bench", "accounts", "apps", "server", "musicbrainz", "serve"]  # fmt: skip
+            "maintenance", "index", "bench", "accounts", "apps", "server", "musicbrainz",
+            "serve"]  # fmt: skip
 MBID = str(uuid.UUID(int=12345))
 
 

@@ -103,6 +103,29 @@ def test_a_bad_row_stops_after_the_committed_chunks(
     assert count(cluster) == 600
 
 
+def test_a_first_load_rebuilds_the_lookup_indexes_even_when_it_fails(
+    cluster: Cluster, env: dict[str, str], tmp_path: Path
+) -> None:
+    data = write_jsonl(tmp_path / "prints.jsonl", 300)
+    lines = data.read_text().splitlines()
+    lines[250] = json.dumps({"fingerprint": [1, 2], "length": 0})
+    data.write_text("\n".join(lines) + "\n")
+    indexes = "SELECT count(*) FROM pg_indexes WHERE indexname = any(%s)"
+    names = ["fingerprint_query_idx", "fingerprint_lookup_idx", "fingerprint_data_simhash_idx"]
+    failed = run(env, str(data), "--chunk", "100", "--rebuild-indexes")
+    assert failed.returncode == 1 and "line 251" in failed.stderr
+    with psycopg.connect(cluster.conninfo("imp_fp")) as conn:
+        assert conn.execute(indexes, [names]).fetchone() == (3,)
+    assert count(cluster) == 200
+    lines[250] = json.dumps({"fingerprint": [1, 2], "length": 3})
+    data.write_text("\n".join(lines) + "\n")
+    fixed = run(env, str(data), "--chunk", "100", "--rebuild-indexes")
+    assert fixed.returncode == 0, fixed.stderr
+    assert count(cluster) == 300 and count(cluster, "fingerprint_data") == 300
+    with psycopg.connect(cluster.conninfo("imp_fp")) as conn:
+        assert conn.execute(indexes, [names]).fetchone() == (3,)
+
+
 def test_a_killed_import_resumes_without_gaps_or_repeats(
     cluster: Cluster, env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -1,4 +1,5 @@
-"""bulk_load(): binary COPY of fingerprints into tracks, all or nothing, optionally rebuilding indexes."""
+"""bulk_load(): binary COPY of fingerprints into tracks, a transaction per batch, optionally
+rebuilding the lookup indexes."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from acoustid_pg.api import AcoustID
 from acoustid_pg.bulk import BATCH_ROWS, FingerprintRow
 from acoustid_pg.cluster import Cluster
 from acoustid_pg.errors import InvalidArgumentError
+from acoustid_pg.indexes import LOOKUP_INDEXES
 from tests.support.driver import count_mismatches, walk
 from tests.support.management import Deployment, scalar, server_conninfo
 
@@ -63,7 +65,7 @@ def test_rows_become_tracks_and_fingerprints(
     assert (match.track_gid, match.score) == (gids[3], 1.0)
 
 
-def test_a_bad_row_loads_nothing(deployment: Deployment, client: AcoustID) -> None:
+def test_a_bad_row_loads_nothing_of_its_batch(deployment: Deployment, client: AcoustID) -> None:
     rng = random.Random(2)
     good = [FingerprintRow(walk(rng, 20), 30) for _ in range(3)]
     cases = [
@@ -82,12 +84,19 @@ def test_a_bad_row_loads_nothing(deployment: Deployment, client: AcoustID) -> No
             client.bulk_load([*good, bad])  # type: ignore[list-item]
         where = f"rows[{len(good)}]" + (f".{field}" if field else "")
         assert raised.value.field == where and problem in raised.value.problem
-    # A bad row after a whole batch has been copied: that batch is rolled back too.
-    many = [FingerprintRow(walk(rng, 20), 30) for _ in range(BATCH_ROWS + 1)]
-    with pytest.raises(InvalidArgumentError, match=rf"rows\[{BATCH_ROWS + 1}\]\.length"):
-        client.bulk_load([*many, FingerprintRow([1], 0)])
     assert scalar(deployment.fp, "SELECT count(*) FROM fingerprint") == 0
     assert scalar(deployment.fp, "SELECT count(*) FROM track") == 0
+    # A bad row in the second batch: the first batch stays loaded (a load resumes, never restarts),
+    # and progress was told so; nothing of the second batch is left.
+    many = [FingerprintRow(walk(rng, 20), 30) for _ in range(BATCH_ROWS + 1)]
+    committed: list[int] = []
+    with pytest.raises(InvalidArgumentError, match=rf"rows\[{BATCH_ROWS + 1}\]\.length"):
+        client.bulk_load([*many, FingerprintRow([1], 0)], progress=committed.append)
+    assert committed == [BATCH_ROWS]
+    assert scalar(deployment.fp, "SELECT count(*) FROM fingerprint") == BATCH_ROWS
+    assert scalar(deployment.fp, "SELECT count(*) FROM fingerprint_data") == BATCH_ROWS
+    assert scalar(deployment.fp, "SELECT count(*) FROM fingerprint_changelog") == BATCH_ROWS
+    assert count_mismatches(deployment.fp) == []
     assert client.bulk_load([FingerprintRow((5, 6), 30)]) == 1  # a tuple of items will do
 
 
@@ -107,3 +116,60 @@ def test_everything_works_in_one_database(cluster: Cluster, schema_dbname: str) 
         assert client.bulk_load([FingerprintRow(walk(random.Random(4)), 90)]) == 1
         (match,) = client.lookup(items, 90)
         assert match.track_gid == result.track_gid and match.mbids[0].mbid == SHARED
+
+
+def test_the_loader_writes_what_the_triggers_write(deployment: Deployment, client: AcoustID) -> None:
+    """fingerprint_data computed in the client (bytes, binary cube) equals the SQL functions',
+    and the changelog holds one entry per row, in id order, with the SQL query terms."""
+    fp = deployment.fp
+    rng = random.Random(8)
+    prints = [walk(rng, rng.randrange(1, 1200)) for _ in range(40)] + [[-1, 0, 2**31 - 1, -(2**31)]]
+    assert client.bulk_load((FingerprintRow(p, 100) for p in prints), batch_rows=7) == len(prints)
+    rows = fp.execute(
+        """SELECT f.fingerprint, d.fingerprint = acoustid_fingerprint_bytes(f.fingerprint),
+            d.simhash = acoustid_simhash_cube(f.fingerprint) AND cube_is_point(d.simhash),
+            d.simhash::text = acoustid_simhash_cube(f.fingerprint)::text
+        FROM fingerprint AS f JOIN fingerprint_data AS d ON d.fingerprint_id = f.id ORDER BY f.id"""
+    ).fetchall()
+    assert [row[0] for row in rows] == prints
+    assert all(row[1:] == (True, True, True) for row in rows)
+    log = fp.execute(
+        """SELECT c.fingerprint_id = f.id AND c.query = acoustid_extract_query(f.fingerprint)
+        FROM fingerprint_changelog AS c JOIN fingerprint AS f ON f.id = c.fingerprint_id
+        WHERE c.op = 'insert' ORDER BY c.id"""
+    ).fetchall()
+    assert log == [(True,)] * len(prints)
+    assert fp.execute("SELECT fingerprint_id FROM fingerprint_changelog ORDER BY id").fetchall() == sorted(
+        fp.execute("SELECT id FROM fingerprint").fetchall()
+    )
+
+
+def test_lookup_index_definitions_are_the_schemas(deployment: Deployment) -> None:
+    """The definitions a first load rebuilds from are those a migrated database has."""
+    found = dict(
+        deployment.fp.execute(
+            "SELECT relname, pg_get_indexdef(oid) FROM pg_class WHERE relname = any(%s)",
+            [list(LOOKUP_INDEXES)],
+        ).fetchall()
+    )
+    assert set(found) == set(LOOKUP_INDEXES)
+    for name, definition in LOOKUP_INDEXES.items():
+        assert found[name].replace("public.", "") == f"CREATE INDEX {name} {definition}"
+
+
+def test_a_failed_rebuilding_load_still_builds_the_indexes(deployment: Deployment, client: AcoustID) -> None:
+    fp = deployment.fp
+    rng = random.Random(9)
+    rows = [FingerprintRow(walk(rng), 100) for _ in range(10)]
+    with pytest.raises(InvalidArgumentError):
+        client.bulk_load([*rows, FingerprintRow([], 1)], rebuild_indexes=True, batch_rows=5)
+    assert scalar(fp, "SELECT count(*) FROM fingerprint") == 10
+    assert client.indexes.missing() == []
+    # What an operator does after a crash mid-load: build whatever is missing.
+    fp.execute("DROP INDEX fingerprint_query_idx")
+    fp.execute("DROP INDEX fingerprint_length_idx")
+    assert client.indexes.missing() == ["fingerprint_length_idx", "fingerprint_query_idx"]
+    assert set(client.indexes.restore()) == {"fingerprint_length_idx", "fingerprint_query_idx"}
+    assert client.indexes.missing() == []
+    (match,) = client.lookup(rows[3].fingerprint, 100)
+    assert match.score == 1.0

@@ -30,6 +30,7 @@ from acoustid_pg.api import AcoustID
 from acoustid_pg.bulk import FingerprintRow
 from acoustid_pg.changelog import Changelog
 from acoustid_pg.errors import AcoustidError
+from acoustid_pg.indexes import Indexes
 from acoustid_pg.maintenance import Maintenance
 from acoustid_pg.pools import Pools
 from acoustid_pg.stats import Stats
@@ -122,6 +123,14 @@ def driver_calls(s: Submitter) -> dict[tuple[str, str], Callable[[AcoustID, str]
         ("process_submission_ids", "ids"): lambda c, h: c.process_submission_ids([h]),  # type: ignore[list-item]
         ("bulk_load", "rows"): lambda c, h: c.bulk_load([FingerprintRow(h, 10), FingerprintRow(fp, 10, h)]),
         ("bulk_load", "rebuild_indexes"): lambda c, h: c.bulk_load([], rebuild_indexes=h),  # type: ignore[arg-type]
+        ("bulk_load", "batch_rows"): lambda c, h: c.bulk_load([], batch_rows=h),  # type: ignore[arg-type]
+        ("indexes.state", "kind"): lambda c, h: c.indexes.state(h),
+        ("indexes.create", "kind"): lambda c, h: c.indexes.create(h),
+        ("indexes.create", "maintenance_work_mem"): lambda c, h: c.indexes.create(
+            "legacy-overlap", maintenance_work_mem=h
+        ),
+        ("indexes.drop", "kind"): lambda c, h: c.indexes.drop(h),
+        ("indexes.restore", "maintenance_work_mem"): lambda c, h: c.indexes.restore(maintenance_work_mem=h),
         ("accounts.create_account", "name"): lambda c, h: c.accounts.create_account(h),
         ("accounts.create_account", "mbuser"): lambda c, h: c.accounts.create_account("n", mbuser=h[:64]),
         ("accounts.create_account", "application_id"): lambda c, h: c.accounts.create_account(
@@ -240,6 +249,8 @@ def driver_calls(s: Submitter) -> dict[tuple[str, str], Callable[[AcoustID, str]
 NOT_TEXT = {
     ("import_file", "fmt"), ("import_file", "state_path"), ("import_file", "chunk_rows"),
     ("import_file", "progress"),  # checked before the file is opened, which a hostile path is not
+    ("bulk_load", "progress"),  # a callback, never sent to the server
+    ("import_file", "rebuild_indexes"),  # a flag; bulk_load's own is tried above
     ("pools.connection", "read_only"),  # plumbing
     ("pools.replica_pool", "replica"), ("pools.replica_pool", "database"),  # plumbing
     ("pools.connection", "operation"),  # a label for error messages, never sent to the server
@@ -248,7 +259,7 @@ NOT_TEXT = {
 
 # The facade and the service objects it hands out: every public method of each.
 SERVICES = {"": AcoustID, "accounts.": Accounts, "tracks.": Tracks, "stats.": Stats}
-SERVICES |= {"maintenance.": Maintenance, "changelog.": Changelog, "pools.": Pools}
+SERVICES |= {"maintenance.": Maintenance, "changelog.": Changelog, "pools.": Pools, "indexes.": Indexes}
 
 
 def public_parameters() -> set[tuple[str, str]]:
@@ -352,6 +363,8 @@ def sane(files: dict[str, Path]) -> dict[tuple[tuple[str, ...], str], list[str]]
         (("apps", "create"), "account"): ["--account", "1"],
         (("worker",), "drain"): ["--drain"],
         (("backfill",), "name"): ["fingerprint-data"],
+        (("index",), "action"): ["status"],
+        (("index",), "kind"): ["legacy-overlap"],
     }
 
 

@@ -119,7 +119,7 @@ INDEXES = {
         stats_user_agents_date_application_id_user_agent_ip_key stats_top_accounts_pkey
         stats_top_accounts_account_id_key""",
     "fingerprint": """track_pkey track_gid_key track_new_id_idx fingerprint_pkey fingerprint_track_id_idx
-        fingerprint_length_idx fingerprint_fingerprint_idx fingerprint_lookup_idx fingerprint_query_idx
+        fingerprint_length_idx fingerprint_lookup_idx fingerprint_query_idx
         fingerprint_data_pkey fingerprint_data_simhash_idx track_mbid_pkey track_mbid_track_id_mbid_key
         track_mbid_mbid_idx meta_pkey track_meta_pkey track_meta_track_id_meta_id_key format_pkey
         format_name_key source_pkey source_application_id_account_id_version_key foreignid_vendor_pkey
@@ -211,9 +211,11 @@ TRIGGERS = {
         ("track_foreignid_source", "update_track_foreignid_submission_count"),
         ("track", "resolve_track_merge"),
         ("track", "propagate_track_merge"),
-        ("fingerprint", "log_fingerprint_insert_delete"),
+        ("fingerprint", "log_fingerprint_insert"),
+        ("fingerprint", "log_fingerprint_delete"),
         ("fingerprint", "log_fingerprint_update"),
         ("fingerprint", "fill_fingerprint_data"),
+        ("fingerprint", "fill_fingerprint_data_on_update"),
     },
     "ingest": {
         ("submission_result", "fill_submission_result_created"),
@@ -292,7 +294,8 @@ def index_definition(conn: psycopg.Connection, name: str) -> str:
 
 def test_index_definitions(databases: dict[str, psycopg.Connection]) -> None:
     fp, ingest = databases["fingerprint"], databases["ingest"]
-    assert "USING gin (fingerprint gin__int_ops)" in index_definition(fp, "fingerprint_fingerprint_idx")
+    # The seed's all-items GIN is opt-in (acoustid-pg index create legacy-overlap).
+    assert not rows(fp, "SELECT 1 FROM pg_class WHERE relname = 'fingerprint_fingerprint_idx'")
     assert "USING gin (acoustid_extract_query(fingerprint) gin__int_ops)" in index_definition(
         fp, "fingerprint_query_idx"
     )

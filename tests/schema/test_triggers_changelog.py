@@ -17,12 +17,13 @@ import psycopg
 
 from acoustid_pg.cluster import Cluster
 
+# Inserts are logged by the statement trigger's function: the same body without its lock.
 UNLOCKED_TRIGGER = """
-CREATE OR REPLACE FUNCTION log_fingerprint_change() RETURNS trigger
+CREATE OR REPLACE FUNCTION log_fingerprint_rows() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     INSERT INTO fingerprint_changelog (fingerprint_id, op, query)
-    VALUES (NEW.id, lower(TG_OP), acoustid_extract_query(NEW.fingerprint));
+    SELECT r.id, lower(TG_OP), acoustid_extract_query(r.fingerprint) FROM changed_rows AS r ORDER BY r.id;
     RETURN NULL;
 END
 $$
@@ -156,3 +157,24 @@ def test_many_writers_one_reader(cluster: Cluster, schema_dbname: str) -> None:
     assert errors == []
     assert len(everything) >= 45
     assert seen == everything
+
+
+def test_a_statement_that_changes_no_fingerprint_takes_no_lock(cluster: Cluster, schema_dbname: str) -> None:
+    """Inserts and deletes are logged per statement, and a statement fires for no rows too (a
+    track delete cascading to no fingerprint): it must not wait for another writer's lock."""
+    rng = random.Random(4)
+    with (
+        psycopg.connect(cluster.conninfo(schema_dbname), autocommit=True) as setup,
+        psycopg.connect(cluster.conninfo(schema_dbname)) as writer,
+        psycopg.connect(cluster.conninfo(schema_dbname)) as other,
+    ):
+        track, empty = new_track(setup), new_track(setup)
+        writer.execute(INSERT, [track, items(rng)])  # holds the changelog lock until commit
+        other.execute("SET lock_timeout = '5s'")
+        other.execute("DELETE FROM track WHERE id = %s", [empty])  # cascades to no fingerprint
+        other.execute("DELETE FROM fingerprint WHERE track_id = %s", [empty])
+        other.commit()
+        writer.commit()
+        assert poll(setup, 0) and setup.execute("SELECT count(*) FROM fingerprint_changelog").fetchone() == (
+            1,
+        )

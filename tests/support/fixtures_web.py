@@ -7,7 +7,11 @@ from collections.abc import Iterator
 import pytest
 import redis
 
+import acoustid_pg
+from acoustid_pg.cluster import Cluster
 from acoustid_pg.redis_server import RedisServer
+from tests.support.fixtures_cluster import new_database
+from tests.support.management import DATABASES, Deployment, server_conninfo
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +27,22 @@ def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
     client.flushall()
     yield client
     client.close()
+
+
+@pytest.fixture(scope="module")
+def web_deployment(
+    cluster: Cluster, database_templates: dict[str, str], sample_mirror_template: str
+) -> Iterator[Deployment]:
+    """The databases the web service reads: app, fingerprint, ingest, and a MusicBrainz mirror
+    holding the sample dump (kept across the module's tests; the other three are emptied)."""
+    names = {db: new_database(cluster, prefix=db, template=database_templates[db]) for db in DATABASES}
+    names["musicbrainz"] = new_database(cluster, prefix="musicbrainz", template=sample_mirror_template)
+    deployed = Deployment(cluster, names, acoustid_pg.connect(server_conninfo(cluster), **names, max_size=12))
+    yield deployed
+    deployed.close()
+
+
+@pytest.fixture
+def web_db(web_deployment: Deployment) -> Deployment:
+    web_deployment.reset()
+    return web_deployment

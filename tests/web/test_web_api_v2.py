@@ -7,6 +7,7 @@ import gzip
 from collections.abc import Iterator
 from typing import Any
 
+import acoustid
 import pytest
 import redis
 import requests
@@ -16,6 +17,7 @@ from acoustid_pg.web.ratelimit import RateLimits
 from acoustid_pg.web.server import build
 from acoustid_pg.web.settings import WebSettings
 from tests.support.management import Deployment
+from tests.support.musicbrainz_sample import MOON
 from tests.support.web import RunningApp
 from tests.support.web_fixtures import (
     DISABLED_MBID,
@@ -33,16 +35,16 @@ MBID = "b9c05616-1874-4d5d-b30e-6b959c922d28"
 
 
 @pytest.fixture(scope="module")
-def server(shared_deployment: Deployment, redis_server: RedisServer) -> Iterator[RunningApp]:
+def server(web_deployment: Deployment, redis_server: RedisServer) -> Iterator[RunningApp]:
     with RunningApp(
-        lambda: build(shared_deployment.client, UNLIMITED, redis_server.url, flush_every=0)
+        lambda: build(web_deployment.client, UNLIMITED, redis_server.url, flush_every=0)
     ) as running:
         yield running
 
 
 @pytest.fixture
-def ids(deployment: Deployment, redis_client: redis.Redis) -> dict[str, int]:
-    return load_fixture(deployment)
+def ids(web_db: Deployment, redis_client: redis.Redis) -> dict[str, int]:
+    return load_fixture(web_db)
 
 
 def call(server: RunningApp, path: str, **form: Any) -> requests.Response:
@@ -72,8 +74,8 @@ def test_lookup_without_fingerprints_finds_nothing(server: RunningApp, ids: dict
     assert ok(server, "/v2/lookup", **LOOKUP) == {"results": [], "status": "ok"}
 
 
-def test_lookup_finds_the_track(server: RunningApp, ids: dict[str, int], deployment: Deployment) -> None:
-    add_fingerprint(deployment, ids["track1"])
+def test_lookup_finds_the_track(server: RunningApp, ids: dict[str, int], web_db: Deployment) -> None:
+    add_fingerprint(web_db, ids["track1"])
     assert ok(server, "/v2/lookup", **LOOKUP) == {
         "results": [{"id": TRACK_GIDS[0], "score": 1.0}],
         "status": "ok",
@@ -81,17 +83,17 @@ def test_lookup_finds_the_track(server: RunningApp, ids: dict[str, int], deploym
 
 
 def test_lookup_meta_1_gives_enabled_recording_ids(
-    server: RunningApp, ids: dict[str, int], deployment: Deployment
+    server: RunningApp, ids: dict[str, int], web_db: Deployment
 ) -> None:
-    add_fingerprint(deployment, ids["track1"])
+    add_fingerprint(web_db, ids["track1"])
     data = ok(server, "/v2/lookup", meta="1", **LOOKUP)
     assert data["results"] == [{"id": TRACK_GIDS[0], "score": 1.0, "recordings": [{"id": ENABLED_MBID}]}]
     assert DISABLED_MBID not in str(data)
 
 
-def test_one_result_per_track(server: RunningApp, ids: dict[str, int], deployment: Deployment) -> None:
-    add_fingerprint(deployment, ids["track1"])
-    add_fingerprint(deployment, ids["track1"])
+def test_one_result_per_track(server: RunningApp, ids: dict[str, int], web_db: Deployment) -> None:
+    add_fingerprint(web_db, ids["track1"])
+    add_fingerprint(web_db, ids["track1"])
     assert ok(server, "/v2/lookup", **LOOKUP)["results"] == [{"id": TRACK_GIDS[0], "score": 1.0}]
 
 
@@ -107,7 +109,7 @@ def test_lookup_parameter_errors(server: RunningApp, ids: dict[str, int]) -> Non
     assert error(server, "/v2/lookup", **bad_fp) == (3, "invalid fingerprint")
 
 
-def test_submit(server: RunningApp, ids: dict[str, int], deployment: Deployment) -> None:
+def test_submit(server: RunningApp, ids: dict[str, int], web_db: Deployment) -> None:
     form = {
         "format": "json",
         "client": "app1key",
@@ -116,18 +118,18 @@ def test_submit(server: RunningApp, ids: dict[str, int], deployment: Deployment)
         "fingerprint": FP,
     }
     data = ok(server, "/v2/submit", bitrate="192", mbid=MBID, fileformat="FLAC", **form)
-    row = deployment.ingest.execute(
+    row = web_db.ingest.execute(
         "SELECT id, mbid::text, format_id, bitrate, fingerprint, length, meta"
         " FROM submission ORDER BY id DESC LIMIT 1"
     ).fetchone()
     assert row is not None
     assert data == {"status": "ok", "submissions": [{"id": row[0], "status": "pending"}]}
-    format_name = deployment.fp.execute("SELECT name FROM format WHERE id = %s", [row[2]]).fetchone()
+    format_name = web_db.fp.execute("SELECT name FROM format WHERE id = %s", [row[2]]).fetchone()
     assert (row[1], format_name, row[3], row[5], row[6]) == (MBID, ("flac",), 192, LENGTH, None)
     assert row[4] == FP_ITEMS
 
 
-def test_submit_with_meta(server: RunningApp, ids: dict[str, int], deployment: Deployment) -> None:
+def test_submit_with_meta(server: RunningApp, ids: dict[str, int], web_db: Deployment) -> None:
     form = {
         "format": "json",
         "client": "app1key",
@@ -145,9 +147,7 @@ def test_submit_with_meta(server: RunningApp, ids: dict[str, int], deployment: D
         "year": "2030",
     }
     ok(server, "/v2/submit", bitrate="192", mbid=MBID, fileformat="FLAC", **form, **meta)
-    row = deployment.ingest.execute(
-        "SELECT meta, meta_id FROM submission ORDER BY id DESC LIMIT 1"
-    ).fetchone()
+    row = web_db.ingest.execute("SELECT meta, meta_id FROM submission ORDER BY id DESC LIMIT 1").fetchone()
     assert row == (
         {
             "track": "Voodoo People",
@@ -162,7 +162,7 @@ def test_submit_with_meta(server: RunningApp, ids: dict[str, int], deployment: D
     )
 
 
-def test_submit_puid_and_foreignid(server: RunningApp, ids: dict[str, int], deployment: Deployment) -> None:
+def test_submit_puid_and_foreignid(server: RunningApp, ids: dict[str, int], web_db: Deployment) -> None:
     form = {
         "format": "json",
         "client": "app1key",
@@ -172,18 +172,16 @@ def test_submit_puid_and_foreignid(server: RunningApp, ids: dict[str, int], depl
     }
     first = ok(server, "/v2/submit", puid=MBID, **form)
     assert first["submissions"] == [{"id": first["submissions"][0]["id"], "status": "pending"}]
-    row = deployment.ingest.execute(
-        "SELECT puid::text, mbid FROM submission ORDER BY id DESC LIMIT 1"
-    ).fetchone()
+    row = web_db.ingest.execute("SELECT puid::text, mbid FROM submission ORDER BY id DESC LIMIT 1").fetchone()
     assert row == (MBID, None)
     ok(server, "/v2/submit", foreignid="foo:123", track="Voodoo People", **form)
-    row = deployment.ingest.execute(
+    row = web_db.ingest.execute(
         "SELECT foreignid, mbid, puid FROM submission ORDER BY id DESC LIMIT 1"
     ).fetchone()
     assert row == ("foo:123", None, None)
 
 
-def test_submit_parameter_errors(server: RunningApp, ids: dict[str, int], deployment: Deployment) -> None:
+def test_submit_parameter_errors(server: RunningApp, ids: dict[str, int], web_db: Deployment) -> None:
     base = {
         "format": "json",
         "client": "app1key",
@@ -214,7 +212,7 @@ def test_submit_parameter_errors(server: RunningApp, ids: dict[str, int], deploy
         'missing required parameter "fingerprint"',
     )
     assert error(server, "/v2/submit", **without("duration")) == (2, 'missing required parameter "duration"')
-    assert deployment.ingest.execute("SELECT count(*) FROM submission").fetchone() == (0,)
+    assert web_db.ingest.execute("SELECT count(*) FROM submission").fetchone() == (0,)
     two = {
         "format": "json",
         "client": "app1key",
@@ -240,11 +238,11 @@ def test_user_lookup(server: RunningApp, ids: dict[str, int]) -> None:
     assert error(server, "/v2/user/lookup", format="json", client="app1key", user="xxx")[0] == 6
 
 
-def test_user_create_anonymous(server: RunningApp, ids: dict[str, int], deployment: Deployment) -> None:
+def test_user_create_anonymous(server: RunningApp, ids: dict[str, int], web_db: Deployment) -> None:
     data = ok(server, "/v2/user/create_anonymous", format="json", client="app1key")
     apikey = data["user"]["apikey"]
     assert set(data) == {"status", "user"} and len(apikey) >= 8
-    row = deployment.app.execute(
+    row = web_db.app.execute(
         "SELECT name, application_id FROM account WHERE apikey = %s", [apikey]
     ).fetchone()
     assert row == ("Anonymous", ids["app1"])
@@ -272,3 +270,26 @@ def test_gzip_body_and_double_slashes(server: RunningApp, ids: dict[str, int]) -
     )
     assert response.json() == {"status": "ok", "user": {"apikey": "user1key"}}
     assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_lookup_with_musicbrainz_metadata_as_picard_and_pyacoustid_read_it(
+    server: RunningApp, ids: dict[str, int], web_db: Deployment
+) -> None:
+    add_fingerprint(web_db, ids["track1"])
+    web_db.fp.execute(
+        "INSERT INTO track_mbid (track_id, mbid, submission_count) VALUES (%s, %s, 3)", [ids["track1"], MOON]
+    )
+    picard = ok(
+        server, "/v2/lookup", meta="recordings releasegroups releases tracks compress sources", **LOOKUP
+    )
+    (result,) = picard["results"]
+    moon = next(r for r in result["recordings"] if r["id"] == MOON)
+    assert moon["title"] == "Moon" and moon["sources"] == 3 and moon["artists"][0]["name"]
+    releases = [release for group in moon["releasegroups"] for release in group["releases"]]
+    assert releases and all("mediums" in release for release in releases)  # Picard indexes mediums
+    plain = ok(server, "/v2/lookup", meta="recordings", **LOOKUP)
+    parsed = list(acoustid.parse_lookup_result(plain))
+    assert (1.0, MOON, "Moon") in [(score, rid, title) for score, rid, title, _ in parsed]
+    m2 = ok(server, "/v2/lookup", meta="2", **LOOKUP)["results"][0]["recordings"]
+    moon2 = next(r for r in m2 if r["id"] == MOON)
+    assert moon2["tracks"] and moon2["tracks"][0]["title"] == "Moon"

@@ -34,8 +34,8 @@ UNKNOWN = ("melody", 51)
 
 
 @pytest.fixture(scope="module")
-def service(module_deployment: Deployment, redis_server: RedisServer) -> Iterator[RunningApp]:
-    app = module_deployment.app
+def service(web_deployment: Deployment, redis_server: RedisServer) -> Iterator[RunningApp]:
+    app = web_deployment.app
     account = app.execute(
         "INSERT INTO account (name, apikey) VALUES ('u', %s) RETURNING id", [USER_KEY]
     ).fetchone()
@@ -45,7 +45,7 @@ def service(module_deployment: Deployment, redis_server: RedisServer) -> Iterato
         [APP_KEY, account[0]],
     )
     with RunningApp(
-        lambda: build(module_deployment.client, SETTINGS, redis_server.url, flush_every=0)
+        lambda: build(web_deployment.client, SETTINGS, redis_server.url, flush_every=0)
     ) as running:
         acoustid.set_base_url(running.url + "/v2")
         try:
@@ -77,7 +77,7 @@ def mbid_of(name: str) -> str:
 
 def test_pyacoustid_submit_status_and_lookup(
     service: RunningApp,
-    module_deployment: Deployment,
+    web_deployment: Deployment,
     audio_files: dict[str, tuple[AudioFingerprint, AudioFingerprint]],
 ) -> None:
     known = [f"{k}{s}" for k, s in PIECES]
@@ -100,7 +100,7 @@ def test_pyacoustid_submit_status_and_lookup(
         acoustid.get_submission_status(APP_KEY, submissions[0]["id"])["submissions"][0]["status"] == "pending"
     )
 
-    run_worker(module_deployment)
+    run_worker(web_deployment)
     for submission in submissions:
         status = acoustid.get_submission_status(APP_KEY, submission["id"])
         assert status["submissions"][0]["status"] == "imported"
@@ -151,9 +151,7 @@ def test_picard_lookup_shape(service: RunningApp) -> None:
     assert response.json() == {"results": [], "status": "ok"}
 
 
-def test_picard_submission_batches_and_retry_on_413(
-    service: RunningApp, module_deployment: Deployment
-) -> None:
+def test_picard_submission_batches_and_retry_on_413(service: RunningApp, web_deployment: Deployment) -> None:
     """Picard fills a batch up to an estimated 1,000,000 bytes and, on 413, retries with 70 %."""
     users_args = {"user": USER_KEY}
     item_count = 200  # more than fit in 1 MiB with this fingerprint
@@ -186,7 +184,7 @@ def test_picard_submission_batches_and_retry_on_413(
         pending = pending[len(batch) :]
     assert sent == list(range(item_count))
     assert attempts >= 3  # at least one 413 and more than one batch
-    count = module_deployment.ingest.execute(
+    count = web_deployment.ingest.execute(
         "SELECT count(*) FROM submission WHERE mbid = ANY(%s::uuid[])",
         [[mbid_of(f"picard{i}") for i in range(item_count)]],
     ).fetchone()

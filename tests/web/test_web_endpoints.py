@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import acoustid
 import pytest
 import redis
 import requests
@@ -28,16 +29,16 @@ PUID = "5ec3ac2e-0d9b-4bd3-b0a7-bb5f3bb8c3a0"
 
 
 @pytest.fixture(scope="module")
-def server(shared_deployment: Deployment, redis_server: RedisServer) -> Iterator[RunningApp]:
+def server(web_deployment: Deployment, redis_server: RedisServer) -> Iterator[RunningApp]:
     with RunningApp(
-        lambda: build(shared_deployment.client, UNLIMITED, redis_server.url, flush_every=0)
+        lambda: build(web_deployment.client, UNLIMITED, redis_server.url, flush_every=0)
     ) as running:
         yield running
 
 
 @pytest.fixture
-def ids(deployment: Deployment, redis_client: redis.Redis) -> dict[str, int]:
-    return load_fixture(deployment)
+def ids(web_db: Deployment, redis_client: redis.Redis) -> dict[str, int]:
+    return load_fixture(web_db)
 
 
 def post(server: RunningApp, path: str, form: Any, status: int = 200) -> dict[str, Any]:
@@ -47,9 +48,9 @@ def post(server: RunningApp, path: str, form: Any, status: int = 200) -> dict[st
 
 
 def test_batch_lookup_mixes_fingerprints_and_track_ids(
-    server: RunningApp, ids: dict[str, int], deployment: Deployment
+    server: RunningApp, ids: dict[str, int], web_db: Deployment
 ) -> None:
-    add_fingerprint(deployment, ids["track1"])
+    add_fingerprint(web_db, ids["track1"])
     form = {
         "client": "app1key",
         "batch": "1",
@@ -91,12 +92,12 @@ def test_batch_limits_are_error_19(server: RunningApp, ids: dict[str, int]) -> N
 
 
 def test_trackid_follows_merges_and_echoes_the_asked_gid(
-    server: RunningApp, ids: dict[str, int], deployment: Deployment
+    server: RunningApp, ids: dict[str, int], web_db: Deployment
 ) -> None:
-    deployment.client.tracks.merge(TRACK_GIDS[0], [TRACK_GIDS[2]])
+    web_db.client.tracks.merge(TRACK_GIDS[0], [TRACK_GIDS[2]])
     data = post(server, "/v2/lookup", {"client": "app1key", "trackid": TRACK_GIDS[2], "meta": "recordings"})
     assert data["results"] == [{"id": TRACK_GIDS[2], "score": 1.0, "recordings": [{"id": ENABLED_MBID}]}]
-    deployment.fp.execute("UPDATE track SET disabled = true WHERE id = %s", [ids["track4"]])
+    web_db.fp.execute("UPDATE track SET disabled = true WHERE id = %s", [ids["track4"]])
     assert post(server, "/v2/lookup", {"client": "app1key", "trackid": TRACK_GIDS[3]})["results"] == []
     assert post(server, "/v2/lookup", {"client": "app1key", "trackid": "nope"}, 400)["error"] == {
         "code": 7,
@@ -105,20 +106,30 @@ def test_trackid_follows_merges_and_echoes_the_asked_gid(
 
 
 def test_usermeta_gives_recordings_pyacoustid_can_read(
-    server: RunningApp, ids: dict[str, int], deployment: Deployment
+    server: RunningApp, ids: dict[str, int], web_db: Deployment
 ) -> None:
-    add_fingerprint(deployment, ids["track1"])
+    add_fingerprint(web_db, ids["track1"])
     form = {"client": "app1key", "duration": str(LENGTH), "fingerprint": FP, "meta": "recordings usermeta"}
-    recordings = post(server, "/v2/lookup", form)["results"][0]["recordings"]
+    data = post(server, "/v2/lookup", form)
+    recordings = data["results"][0]["recordings"]
     assert recordings == [
         {"id": ENABLED_MBID},
-        {"title": "Custom Track 2", "artists": [{"name": "Custom Artist"}]},  # most submitted first
-        {"title": "Custom Track 1", "artists": [{"name": "Custom Artist"}]},
+        {
+            "id": None,
+            "title": "Custom Track 2",
+            "artists": [{"name": "Custom Artist"}],
+        },  # most submitted first
+        {"id": None, "title": "Custom Track 1", "artists": [{"name": "Custom Artist"}]},
+    ]
+    assert list(acoustid.parse_lookup_result(data)) == [
+        (1.0, ENABLED_MBID, None, None),
+        (1.0, None, "Custom Track 2", "Custom Artist"),
+        (1.0, None, "Custom Track 1", "Custom Artist"),
     ]
 
 
-def test_maxdurationdiff(server: RunningApp, ids: dict[str, int], deployment: Deployment) -> None:
-    add_fingerprint(deployment, ids["track1"])
+def test_maxdurationdiff(server: RunningApp, ids: dict[str, int], web_db: Deployment) -> None:
+    add_fingerprint(web_db, ids["track1"])
     far = {"client": "app1key", "duration": str(LENGTH + 20), "fingerprint": FP}
     assert post(server, "/v2/lookup", far)["results"] == []
     assert len(post(server, "/v2/lookup", {**far, "maxdurationdiff": "25"})["results"]) == 1
@@ -128,7 +139,7 @@ def test_maxdurationdiff(server: RunningApp, ids: dict[str, int], deployment: De
 
 
 def test_submission_status_through_a_real_import(
-    server: RunningApp, ids: dict[str, int], deployment: Deployment
+    server: RunningApp, ids: dict[str, int], web_db: Deployment
 ) -> None:
     form = {"client": "app1key", "user": "user1key"}
     form.update({"fingerprint.0": FP, "duration.0": str(LENGTH), "mbid.0": MBID})
@@ -143,29 +154,29 @@ def test_submission_status_through_a_real_import(
         {"id": second, "status": "pending"},
         {"id": 999999, "status": "unknown"},
     ]
-    deployment.ingest.execute(
+    web_db.ingest.execute(
         "INSERT INTO submission_result (submission_id, skip_reason) VALUES (%s, 'test: refused')", [second]
     )
-    deployment.ingest.execute("DELETE FROM pending_submission WHERE submission_id = %s", [second])
-    deployment.ingest.execute("UPDATE submission SET handled = true WHERE id = %s", [second])
-    run_worker(deployment)
+    web_db.ingest.execute("DELETE FROM pending_submission WHERE submission_id = %s", [second])
+    web_db.ingest.execute("UPDATE submission SET handled = true WHERE id = %s", [second])
+    run_worker(web_db)
     answers = post(server, "/v2/submission_status", status)["submissions"]
     track_gid = scalar(
-        deployment.fp,
+        web_db.fp,
         "SELECT t.gid::text FROM track AS t JOIN track_mbid AS tm ON tm.track_id = t.id WHERE tm.mbid = %s",
         [MBID],
     )
     assert answers[0] == {"id": first, "status": "imported", "result": {"id": track_gid}}
     assert answers[1] == {"id": second, "status": "skipped", "reason": "test: refused"}
     # A later merge moves the answer to the track that holds the fingerprint now.
-    deployment.client.tracks.merge(TRACK_GIDS[1], [track_gid])
+    web_db.client.tracks.merge(TRACK_GIDS[1], [track_gid])
     answers = post(server, "/v2/submission_status", status)["submissions"]
     assert answers[0]["result"] == {"id": TRACK_GIDS[1]}
 
 
-def test_list_by_mbid(server: RunningApp, ids: dict[str, int], deployment: Deployment) -> None:
+def test_list_by_mbid(server: RunningApp, ids: dict[str, int], web_db: Deployment) -> None:
     disabled = "54b7b412-fc69-4fc7-8c96-17800eda3a98"
-    deployment.fp.execute(
+    web_db.fp.execute(
         "INSERT INTO track_mbid (track_id, mbid) VALUES (%s, %s)", [ids["track2"], ENABLED_MBID]
     )
     assert post(server, "/v2/track/list_by_mbid", {"mbid": ENABLED_MBID}) == {
@@ -183,8 +194,8 @@ def test_list_by_mbid(server: RunningApp, ids: dict[str, int], deployment: Deplo
     assert post(server, "/v2/track/list_by_mbid", {"mbid": "x"}, 400)["error"]["code"] == 7
 
 
-def test_list_by_puid(server: RunningApp, ids: dict[str, int], deployment: Deployment) -> None:
-    deployment.fp.execute("INSERT INTO track_puid (track_id, puid) VALUES (%s, %s)", [ids["track3"], PUID])
+def test_list_by_puid(server: RunningApp, ids: dict[str, int], web_db: Deployment) -> None:
+    web_db.fp.execute("INSERT INTO track_puid (track_id, puid) VALUES (%s, %s)", [ids["track3"], PUID])
     assert post(server, "/v2/track/list_by_puid", {"puid": PUID}) == {
         "status": "ok",
         "tracks": [{"id": TRACK_GIDS[2]}],
@@ -193,8 +204,8 @@ def test_list_by_puid(server: RunningApp, ids: dict[str, int], deployment: Deplo
     assert post(server, "/v2/track/list_by_puid", {"puid": "x"}, 400)["error"]["code"] == 7
 
 
-def test_fingerprint(server: RunningApp, ids: dict[str, int], deployment: Deployment) -> None:
-    fingerprint_id = add_fingerprint(deployment, ids["track1"])
+def test_fingerprint(server: RunningApp, ids: dict[str, int], web_db: Deployment) -> None:
+    fingerprint_id = add_fingerprint(web_db, ids["track1"])
     data = post(server, "/v2/fingerprint", {"id": str(fingerprint_id)})["fingerprint"]
     assert data["id"] == fingerprint_id and data["duration"] == LENGTH and len(data["hashes"]) == 2000
     for missing in (str(fingerprint_id + 1), "0", "abc", "-1", "9" * 30):
@@ -212,13 +223,13 @@ def test_health(server: RunningApp, ids: dict[str, int]) -> None:
 
 
 def test_rate_limit_over_http(
-    shared_deployment: Deployment, redis_server: RedisServer, ids: dict[str, int]
+    web_deployment: Deployment, redis_server: RedisServer, ids: dict[str, int]
 ) -> None:
     settings = WebSettings(
         limits=RateLimits(global_rate=1000, application_rate=1000, ip_rate=0.25)
     )  # 5 per 20 s
     with RunningApp(
-        lambda: build(shared_deployment.client, settings, redis_server.url, flush_every=0)
+        lambda: build(web_deployment.client, settings, redis_server.url, flush_every=0)
     ) as running:
         form = {"client": "app1key", "trackid": TRACK_GIDS[0]}
         answers = [requests.post(running.url + "/v2/lookup", data=form, timeout=30) for _ in range(6)]
@@ -232,9 +243,9 @@ def test_rate_limit_over_http(
 
 
 def test_lookups_are_counted_for_the_statistics(
-    server: RunningApp, ids: dict[str, int], deployment: Deployment, redis_client: redis.Redis
+    server: RunningApp, ids: dict[str, int], web_db: Deployment, redis_client: redis.Redis
 ) -> None:
-    add_fingerprint(deployment, ids["track1"])
+    add_fingerprint(web_db, ids["track1"])
     form = {"client": "app1key", "duration": str(LENGTH), "fingerprint": FP}
     post(server, "/v2/lookup", form)
     post(server, "/v2/lookup", {"client": "app1key", "trackid": "00000000-0000-4000-8000-000000000000"})

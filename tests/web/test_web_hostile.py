@@ -28,16 +28,16 @@ LOOKUP = {"client": "app1key", "fingerprint": FP, "duration": str(LENGTH)}
 
 
 @pytest.fixture(scope="module")
-def server(shared_deployment: Deployment, redis_server: RedisServer) -> Iterator[RunningApp]:
+def server(web_deployment: Deployment, redis_server: RedisServer) -> Iterator[RunningApp]:
     with RunningApp(
-        lambda: build(shared_deployment.client, SETTINGS, redis_server.url, flush_every=0)
+        lambda: build(web_deployment.client, SETTINGS, redis_server.url, flush_every=0)
     ) as running:
         yield running
 
 
 @pytest.fixture(autouse=True)
-def fixture(deployment: Deployment, redis_client: redis.Redis) -> None:
-    load_fixture(deployment)
+def fixture(web_db: Deployment, redis_client: redis.Redis) -> None:
+    load_fixture(web_db)
 
 
 CASES: list[tuple[str, str, Any, int, int]] = [
@@ -87,12 +87,12 @@ def test_hostile_input(server: RunningApp, name: str, path: str, form: Any, stat
 
 
 def test_metadata_with_nul_and_huge_text_is_cleaned_not_refused(
-    server: RunningApp, deployment: Deployment
+    server: RunningApp, web_db: Deployment
 ) -> None:
     form = {**SUBMIT, "track": "a\x00b" + "x" * 100_000, "artist": "  ", "year": HUGE, "trackno": "-1"}
     response = requests.post(server.url + "/v2/submit", data=form, timeout=60)
     assert response.status_code == 200, response.text
-    meta = deployment.ingest.execute("SELECT meta FROM submission").fetchone()
+    meta = web_db.ingest.execute("SELECT meta FROM submission").fetchone()
     assert meta is not None and meta[0] == {"track": "ab" + "x" * 253}
 
 

@@ -114,6 +114,17 @@ extern acoustid_status acoustid_core_compare3(const int32_t *a, size_t asize,
 										 int32_t maxoffset, int64_t *counts,
 										 float *score);
 
+/*
+ * Differing bits between items a[0..n) and b[0..n): AVX-512 (VPOPCNTQ) when
+ * the CPU has it, else the plain loop.  acoustid_core_simd_path says which
+ * runs; acoustid_core_force_portable(1), or ACOUSTID_CORE_PORTABLE=1 in the
+ * environment, keeps the plain one (tests run both on the same inputs);
+ * acoustid_core_force_portable(0) lets the CPU choose again.
+ */
+extern int64_t acoustid_core_bit_errors(const int32_t *a, const int32_t *b, size_t n);
+extern int	acoustid_core_simd_path(void);
+extern void acoustid_core_force_portable(int portable);
+
 /* Writes at most ACOUSTID_QUERY_LENGTH terms into query; returns how many. */
 extern size_t acoustid_core_extract_query(const int32_t *fp, size_t size,
 									 int32_t *query);
@@ -138,6 +149,15 @@ extern size_t acoustid_core_encoded_size_bound(size_t count);
 extern acoustid_status acoustid_core_encode(const int32_t *items, size_t count,
 									   int algorithm, char *out,
 									   size_t *out_len);
+
+/*
+ * The same, without the base64: Chromaprint's compressed bytes (what
+ * fingerprint_data stores; the string is their URL-safe base64).
+ */
+extern size_t acoustid_core_encoded_bytes_bound(size_t count);
+extern acoustid_status acoustid_core_encode_bytes(const int32_t *items, size_t count,
+											 int algorithm, unsigned char *out,
+											 size_t *out_len);
 
 /*
  * Optional hook called now and then during long loops, so that the backend

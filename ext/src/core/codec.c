@@ -225,20 +225,26 @@ acoustid_core_decode(const char *text, size_t len, int32_t *items, size_t count)
 
 /* ---------- writing ---------- */
 
-/* Turns bytes into base64 text, three bytes at a time. */
+/* Turns bytes into base64 text, three bytes at a time (or keeps them as they are: raw). */
 typedef struct text_sink
 {
 	char	   *out;
 	size_t		len;
 	uint32_t	pending;
 	int			npending;
-	uint32_t	bits;			/* bit packer feeding the sink */
+	uint64_t	bits;			/* bit packer feeding the sink, least significant first */
 	int			nbits;
+	int			raw;
 } text_sink;
 
 static void
 sink_byte(text_sink *sink, unsigned byte)
 {
+	if (sink->raw)
+	{
+		sink->out[sink->len++] = (char) (byte & 0xFF);
+		return;
+	}
 	sink->pending = (sink->pending << 8) | (byte & 0xFF);
 	if (++sink->npending < 3)
 		return;
@@ -263,16 +269,35 @@ sink_finish(text_sink *sink)
 		sink->out[sink->len++] = base64_alphabet[(group >> (18 - 6 * i)) & 63];
 }
 
-static void
+/* Packs a value; whole bytes leave four at a time (a byte at a time cost half the encoding). */
+static inline void
 sink_value(text_sink *sink, unsigned value, int width)
 {
-	sink->bits |= (uint32_t) value << sink->nbits;
+	sink->bits |= (uint64_t) value << sink->nbits;
 	sink->nbits += width;
-	while (sink->nbits >= 8)
+	if (sink->nbits >= 32)
 	{
-		sink_byte(sink, sink->bits & 0xFF);
-		sink->bits >>= 8;
-		sink->nbits -= 8;
+		uint32_t	word = (uint32_t) sink->bits;
+
+		if (sink->raw)
+		{
+			char	   *out = sink->out + sink->len;
+
+			out[0] = (char) (word & 0xFF);
+			out[1] = (char) ((word >> 8) & 0xFF);
+			out[2] = (char) ((word >> 16) & 0xFF);
+			out[3] = (char) (word >> 24);
+			sink->len += 4;
+		}
+		else
+		{
+			sink_byte(sink, word & 0xFF);
+			sink_byte(sink, (word >> 8) & 0xFF);
+			sink_byte(sink, (word >> 16) & 0xFF);
+			sink_byte(sink, word >> 24);
+		}
+		sink->bits >>= 32;
+		sink->nbits -= 32;
 	}
 }
 
@@ -280,8 +305,12 @@ sink_value(text_sink *sink, unsigned value, int width)
 static void
 sink_align(text_sink *sink)
 {
-	if (sink->nbits > 0)
-		sink_byte(sink, sink->bits & 0xFF);
+	while (sink->nbits > 0)
+	{
+		sink_byte(sink, (unsigned) (sink->bits & 0xFF));
+		sink->bits >>= 8;
+		sink->nbits -= 8;
+	}
 	sink->bits = 0;
 	sink->nbits = 0;
 }
@@ -330,9 +359,15 @@ acoustid_core_encoded_size_bound(size_t count)
 	return (nbytes + 2) / 3 * 4;
 }
 
-acoustid_status
-acoustid_core_encode(const int32_t *items, size_t count, int algorithm,
-				char *out, size_t *out_len)
+size_t
+acoustid_core_encoded_bytes_bound(size_t count)
+{
+	return HEADER_SIZE + (count * 33 * NORMAL_BITS + 7) / 8 + (count * 4 * EXCEPTION_BITS + 7) / 8;
+}
+
+static acoustid_status
+encode_into(const int32_t *items, size_t count, int algorithm, char *out, size_t *out_len,
+			int raw)
 {
 	text_sink	sink;
 
@@ -343,6 +378,7 @@ acoustid_core_encode(const int32_t *items, size_t count, int algorithm,
 
 	memset(&sink, 0, sizeof(sink));
 	sink.out = out;
+	sink.raw = raw;
 	sink_byte(&sink, (unsigned) algorithm);
 	sink_byte(&sink, (unsigned) (count >> 16));
 	sink_byte(&sink, (unsigned) (count >> 8));
@@ -352,4 +388,18 @@ acoustid_core_encode(const int32_t *items, size_t count, int algorithm,
 	sink_finish(&sink);
 	*out_len = sink.len;
 	return ACOUSTID_OK;
+}
+
+acoustid_status
+acoustid_core_encode(const int32_t *items, size_t count, int algorithm,
+				char *out, size_t *out_len)
+{
+	return encode_into(items, count, algorithm, out, out_len, 0);
+}
+
+acoustid_status
+acoustid_core_encode_bytes(const int32_t *items, size_t count, int algorithm,
+					  unsigned char *out, size_t *out_len)
+{
+	return encode_into(items, count, algorithm, (char *) out, out_len, 1);
 }

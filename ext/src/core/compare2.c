@@ -215,24 +215,6 @@ distinct_from(const acoustid_workspace *ws, const int32_t *items, size_t ndistin
 	return (int) (ndistinct - dropped);
 }
 
-/* Differing bits between the first n items of a and b (n even). */
-ACOUSTID_POPCNT_CLONES
-static int64_t
-bit_errors(const int32_t *a, const int32_t *b, size_t n)
-{
-	int64_t		errors = 0;
-	size_t		i;
-
-	for (i = 0; i < n; i += 2)
-	{
-		uint64_t	aw = (uint64_t) (uint32_t) a[i] | (uint64_t) (uint32_t) a[i + 1] << 32;
-		uint64_t	bw = (uint64_t) (uint32_t) b[i] | (uint64_t) (uint32_t) b[i + 1] << 32;
-
-		errors += __builtin_popcountll(aw ^ bw);
-	}
-	return errors;
-}
-
 float
 acoustid_core_compare2(const int32_t *a, size_t asize,
 				  const int32_t *b, size_t bsize,
@@ -338,7 +320,7 @@ acoustid_core_compare2(const int32_t *a, size_t asize,
 		return 0.0f;
 
 	/* 7. bit errors over the aligned 64-bit words */
-	biterror = bit_errors(a, b, (size_t) size * 2);
+	biterror = acoustid_core_bit_errors(a, b, (size_t) size * 2);
 
 	score = (size * 2.0 / minsize) * (1.0 - 2.0 * (float) biterror / (double) (64 * size));
 	if (score < 0.0)

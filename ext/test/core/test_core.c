@@ -144,16 +144,59 @@ test_compare2_matches_dense(void)
 		{
 			float		fast = acoustid_core_compare2(a, an, b, bn, offsets[k], &ws);
 			float		slow = dense_compare2(a, (int) an, b, (int) bn, offsets[k]);
+			float		plain;
 
-			if (memcmp(&fast, &slow, sizeof(float)) != 0)
+			/* the same pair on the portable path: the same bits, whatever the CPU */
+			acoustid_core_force_portable(1);
+			plain = acoustid_core_compare2(a, an, b, bn, offsets[k], &ws);
+			acoustid_core_force_portable(0);
+			if (memcmp(&fast, &slow, sizeof(float)) != 0 || memcmp(&fast, &plain, sizeof(float)) != 0)
 			{
 				if (mismatches++ < 5)
-					fprintf(stderr, "compare2 round %d shape %d sizes %zu/%zu maxoffset %d: sparse %.9g dense %.9g\n",
-							round, shape, an, bn, offsets[k], fast, slow);
+					fprintf(stderr, "compare2 round %d shape %d sizes %zu/%zu maxoffset %d: sparse %.9g portable %.9g dense %.9g\n",
+							round, shape, an, bn, offsets[k], fast, plain, slow);
 			}
 		}
 	}
 	CHECK(mismatches == 0, "%d compare2 results differ from the dense reference", mismatches);
+	free(a);
+	free(b);
+}
+
+/* Both bit-error paths against a popcount an item at a time, on lengths around the vector width. */
+static void
+test_bit_errors_paths(void)
+{
+	enum
+	{
+	MAXN = 200};
+	int32_t    *a = malloc(MAXN * sizeof(int32_t));
+	int32_t    *b = malloc(MAXN * sizeof(int32_t));
+	int			round;
+
+	printf("# bit_errors: %s path on this CPU\n", acoustid_core_simd_path() ? "AVX-512" : "plain");
+	for (round = 0; round < 2000; round++)
+	{
+		size_t		n = rnd_below(MAXN);
+		size_t		i;
+		int64_t		expected = 0;
+		int64_t		chosen;
+		int64_t		plain;
+
+		for (i = 0; i < n; i++)
+		{
+			a[i] = (int32_t) rnd();
+			b[i] = round % 3 == 0 ? a[i] : (int32_t) rnd();
+			expected += __builtin_popcount((uint32_t) a[i] ^ (uint32_t) b[i]);
+		}
+		chosen = acoustid_core_bit_errors(a, b, n);
+		acoustid_core_force_portable(1);
+		CHECK(!acoustid_core_simd_path(), "forced portable");
+		plain = acoustid_core_bit_errors(a, b, n);
+		acoustid_core_force_portable(0);
+		CHECK(chosen == expected && plain == expected, "bit errors n=%zu: %lld, plain %lld, expected %lld",
+			  n, (long long) chosen, (long long) plain, (long long) expected);
+	}
 	free(a);
 	free(b);
 }
@@ -234,6 +277,50 @@ test_extract_query(void)
 	CHECK(n == 1 && query[0] == 0x12345670, "masked duplicates are dropped");
 }
 
+/* The simhash a bit at a time, as the spec words it, to check the byte-lane counters against. */
+static int32_t
+bitwise_simhash(const int32_t *fp, size_t size)
+{
+	uint32_t	hash = 0;
+	int			bit;
+
+	for (bit = 0; bit < 32; bit++)
+	{
+		size_t		ones = 0;
+		size_t		i;
+
+		for (i = 0; i < size; i++)
+			ones += ((uint32_t) fp[i] >> bit) & 1;
+		if (ones > size / 2)
+			hash |= UINT32_C(1) << bit;
+	}
+	return (int32_t) hash;
+}
+
+static void
+test_simhash_matches_bitwise(void)
+{
+	enum
+	{
+	MAXN = 2000};
+	int32_t    *items = malloc(MAXN * sizeof(int32_t));
+	int			round;
+
+	for (round = 0; round < 300; round++)
+	{
+		/* lengths around the 255-item lane flush, and long ones */
+		size_t		n = round < 40 ? (size_t) (250 + round % 12) + 255 * (size_t) (round / 12) : rnd_below(MAXN);
+		size_t		i;
+
+		random_shape(items, n, (int) rnd_below(4));
+		if (round % 3 == 0)
+			for (i = 0; i < n; i++)
+				items[i] = round % 2 ? -1 : (int32_t) rnd();
+		CHECK(acoustid_core_simhash(items, n) == bitwise_simhash(items, n), "simhash (n=%zu)", n);
+	}
+	free(items);
+}
+
 static void
 test_simhash(void)
 {
@@ -242,6 +329,32 @@ test_simhash(void)
 	CHECK(acoustid_core_simhash(items, 0) == 0, "empty simhash is 0");
 	CHECK(acoustid_core_simhash(items, 3) == 3, "majority bits (%d)", acoustid_core_simhash(items, 3));
 	CHECK(acoustid_core_simhash(items, 2) == 1, "ties are not a majority");
+	test_simhash_matches_bitwise();
+}
+
+/* URL-safe base64 without padding, written independently of the codec's. */
+static size_t
+url_base64(const unsigned char *bytes, size_t n, char *out)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t		len = 0;
+	size_t		i;
+
+	for (i = 0; i < n; i += 3)
+	{
+		uint32_t	group = (uint32_t) bytes[i] << 16;
+		size_t		have = n - i < 3 ? n - i : 3;
+		size_t		k;
+
+		if (have > 1)
+			group |= (uint32_t) bytes[i + 1] << 8;
+		if (have > 2)
+			group |= bytes[i + 2];
+		for (k = 0; k < have + 1; k++)
+			out[len++] = alphabet[(group >> (18 - 6 * k)) & 63];
+	}
+	return len;
 }
 
 static void
@@ -253,12 +366,15 @@ test_codec_round_trip(void)
 	int32_t    *items = malloc(MAXN * sizeof(int32_t));
 	int32_t    *back = malloc(MAXN * sizeof(int32_t));
 	char	   *text = malloc(acoustid_core_encoded_size_bound(MAXN) + 1);
+	unsigned char *raw = malloc(acoustid_core_encoded_bytes_bound(MAXN));
+	char	   *text64 = malloc(acoustid_core_encoded_size_bound(MAXN) + 4);
 	int			round;
 
 	for (round = 0; round < 500; round++)
 	{
 		size_t		n = rnd_below(MAXN);
 		size_t		len;
+		size_t		raw_len;
 		size_t		count = 0;
 		int			algorithm = -1;
 		size_t		i;
@@ -273,10 +389,16 @@ test_codec_round_trip(void)
 			  count == n && algorithm == round % 3, "header round trip");
 		CHECK(acoustid_core_decode(text, len, back, count) == ACOUSTID_OK &&
 			  memcmp(items, back, n * sizeof(int32_t)) == 0, "items round trip (n=%zu)", n);
+		CHECK(acoustid_core_encode_bytes(items, n, round % 3, raw, &raw_len) == ACOUSTID_OK &&
+			  raw_len <= acoustid_core_encoded_bytes_bound(n), "encode bytes");
+		CHECK(url_base64(raw, raw_len, text64) == len && memcmp(text64, text, len) == 0,
+			  "the bytes are the string without its base64 (n=%zu)", n);
 	}
 	free(items);
 	free(back);
 	free(text);
+	free(raw);
+	free(text64);
 }
 
 /* Decodes text the way a front end does; returns the status. */
@@ -340,6 +462,7 @@ main(void)
 {
 	test_compare2_known_values();
 	test_compare2_matches_dense();
+	test_bit_errors_paths();
 	test_compare2_long_arrays();
 	test_compare_and_compare3();
 	test_extract_query();

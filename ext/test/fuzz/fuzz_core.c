@@ -71,6 +71,17 @@ fuzz_encode(const uint8_t *data, size_t size)
 	check(decoded_algorithm == algorithm && decoded_count == count);
 	check(acoustid_core_decode(text, len, back, count) == ACOUSTID_OK);
 	check(count == 0 || memcmp(items, back, count * sizeof(int32_t)) == 0);
+	{
+		/* the raw bytes: within their bound, 3 bytes for every 4 characters of the string */
+		unsigned char *raw = malloc(acoustid_core_encoded_bytes_bound(count));
+		size_t		raw_len;
+
+		check(acoustid_core_encode_bytes(items, count, algorithm, raw, &raw_len) == ACOUSTID_OK);
+		check(raw_len <= acoustid_core_encoded_bytes_bound(count));
+		check(len == raw_len / 3 * 4 + (raw_len % 3 ? raw_len % 3 + 1 : 0));
+		check(raw_len == 0 || raw[0] == (unsigned char) algorithm);
+		free(raw);
+	}
 	free(items);
 	free(back);
 	free(text);

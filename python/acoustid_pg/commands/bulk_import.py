@@ -29,6 +29,13 @@ def register(subparsers: Any) -> None:
         "--state", type=Path, help="where to keep the position (default: under ~/.local/state)"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--rebuild-indexes",
+        action="store_true",
+        help="for a first load: drop the lookup indexes, load, then build them (faster; lookups are "
+        "slow meanwhile). They are built after a failure too; `acoustid-pg index restore` builds any "
+        "still missing.",
+    )
     parser.set_defaults(run=run_import)
 
 
@@ -67,8 +74,9 @@ def run_import(args: argparse.Namespace) -> int:
     with client_from_args(args) as client:
         try:
             position = client.import_file(
-                args.file, fmt=fmt, state_path=args.state, chunk_rows=args.chunk, progress=bar
-            )
+                args.file, fmt=fmt, state_path=args.state, chunk_rows=args.chunk, progress=bar,
+                rebuild_indexes=args.rebuild_indexes,
+            )  # fmt: skip
         finally:
             bar.close()
     print(f"{args.file}: {position:,} rows imported")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Union
+from dataclasses import dataclass, field, replace
+from typing import Any, Union
 
 from ..api import AcoustID
 from ..errors import InvalidApiKeyError
@@ -37,13 +37,15 @@ Query = Union[FingerprintQuery, TrackQuery]
 
 @dataclass(frozen=True)
 class Found:
-    """One result: a track (by the gid to show) with its score and links."""
+    """One result: a track (by the gid to show) with its score, links, and the metadata keys
+    the lookup's ``meta`` asked for (from the MusicBrainz mirror)."""
 
     track_id: int
     gid: uuid.UUID
     score: float
     mbids: tuple[Mbid, ...] = ()
-    metas: tuple[Meta, ...] = ()
+    meta: tuple[Meta, ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,19 @@ class Backend:
 
     # --- lookups ---
 
-    def lookup(self, queries: Sequence[Query], max_duration_diff: int, with_meta: bool) -> list[list[Found]]:
-        """Each query's results, best first, one per track."""
+    def lookup(
+        self, queries: Sequence[Query], max_duration_diff: int, levels: frozenset[str]
+    ) -> list[list[Found]]:
+        """Each query's results, best first, one per track, with the metadata ``levels`` ask for
+        (the MBIDs of all results read from the mirror together)."""
+        answers = self._search(queries, max_duration_diff, "usermeta" in levels)
+        if not levels:
+            return answers
+        flat = [found for answer in answers for found in answer]
+        extra = iter(self.db.musicbrainz.metadata(flat, levels) if flat else [])
+        return [[replace(found, metadata=next(extra)) for found in answer] for answer in answers]
+
+    def _search(self, queries: Sequence[Query], max_duration_diff: int, with_meta: bool) -> list[list[Found]]:
         answers: list[list[Found]] = []
         gids = [q.gid for q in queries if isinstance(q, TrackQuery)]
         resolved = self.tracks.resolve_gids(gids)

@@ -96,15 +96,3 @@ def suffixes(params: Params, *names: str) -> list[str]:
 
 def suffix_index(suffix: str) -> int | None:
     return int(suffix[1:]) if suffix else None
-
-
-def parse_meta(params: Params) -> set[str]:
-    """``meta``: ``1`` means recording ids, ``0`` or nothing means none, else a space list."""
-    value = (params.get("meta") or "").strip()
-    if value in ("", "0"):
-        return set()
-    if value == "1":
-        return {"recordingids"}
-    if value == "2":
-        return {"recordingids"}  # AcoustID's "m2" needs MusicBrainz data; ids are what we have
-    return set(value.split())

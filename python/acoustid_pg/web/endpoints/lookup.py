@@ -1,9 +1,8 @@
 """``/v2/lookup``: fingerprints (or track ids) to tracks, with the metadata asked for.
 
-Without MusicBrainz data a recording is its id (as AcoustID answers for an MBID it cannot
-find in MusicBrainz), so ``recordings`` and ``recordingids`` give the same; ``usermeta``
-adds what submitters said, with artists as ``{"name": ...}`` objects (AcoustID sends bare
-strings there, which pyacoustid's parse_lookup_result cannot read).
+The ``meta`` levels (recordings, releases, release groups, tracks, compress, sources,
+usermeta, isrcs, ...) are filled from the MusicBrainz mirror by ``db.musicbrainz``, in the
+AcoustID server's shapes; an MBID the mirror lacks is its id alone, as AcoustID answers.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from typing import Any, Final
 
 from ...errors import FingerprintError
 from ...fingerprint import decode_fingerprint
+from ...musicbrainz.shapes import parse_meta
 from ..app import Call
 from ..backend import FingerprintQuery, Found, Query, TrackQuery
 from ..body import Params
@@ -22,13 +22,12 @@ from ..errors import (
     TOO_LARGE,
     ApiError,
 )
-from ..params import flag, max_duration_diff, parse_int, parse_meta, parse_uuid, suffix_index, suffixes
+from ..params import flag, max_duration_diff, parse_int, parse_uuid, suffix_index, suffixes
 from .keys import backend, client, rate_limit
 
 MAX_FINGERPRINT_QUERIES: Final = 20
 MAX_TRACK_QUERIES: Final = 100
 MAX_DURATION: Final = 32767
-RECORDINGS: Final = frozenset({"recordings", "recordingids", "isrcs"})
 
 
 def _query(params: Params, suffix: str) -> Query:
@@ -67,36 +66,10 @@ def parse_queries(params: Params) -> list[Query]:
     return queries
 
 
-def _user_meta(found: Found, meta: set[str]) -> list[dict[str, Any]]:
-    recordings = []
-    for m in found.metas:
-        recording: dict[str, Any] = {}
-        if m.track:
-            recording["title"] = m.track
-        if m.artist:
-            recording["artists"] = [{"name": m.artist}]
-        if m.album and ("releasegroups" in meta or "releasegroupids" in meta):
-            recording["releasegroups"] = [{"title": m.album}]
-        elif m.album and ("releases" in meta or "releaseids" in meta):
-            recording["releases"] = [{"title": m.album}]
-        if recording:
-            recordings.append(recording)
-    return recordings
-
-
-def result(found: Found, meta: set[str]) -> dict[str, Any]:
+def result(found: Found) -> dict[str, Any]:
     data: dict[str, Any] = {"id": str(found.gid), "score": found.score}
-    if meta & RECORDINGS:
-        recordings: list[dict[str, Any]] = []
-        for mbid in found.mbids:
-            recording: dict[str, Any] = {"id": str(mbid.mbid)}
-            if "sources" in meta:
-                recording["sources"] = mbid.submission_count
-            recordings.append(recording)
-        if "usermeta" in meta:
-            recordings += _user_meta(found, meta)
-        if recordings:
-            data["recordings"] = recordings
+    # AcoustID leaves the key out when a track has nothing at that level.
+    data.update({key: value for key, value in found.metadata.items() if value})
     return data
 
 
@@ -104,7 +77,7 @@ async def lookup(call: Call) -> dict[str, Any]:
     settings = call.service.settings
     app = await client(call, open_lookups=settings.open_lookups)
     params = call.params
-    meta = parse_meta(params)
+    levels = parse_meta(params.get("meta"), strict=False)  # unknown names are ignored, as AcoustID does
     duration_diff = max_duration_diff(params)
     batch = flag(params, "batch")
     queries = parse_queries(params)
@@ -114,16 +87,16 @@ async def lookup(call: Call) -> dict[str, Any]:
     if fingerprints > MAX_FINGERPRINT_QUERIES or len(queries) - fingerprints > MAX_TRACK_QUERIES:
         raise ApiError(TOO_LARGE)
     await rate_limit(call, app)
-    answers = await call.service.run(backend(call).lookup, queries, duration_diff, "usermeta" in meta)
+    answers = await call.service.run(backend(call).lookup, queries, duration_diff, levels)
     counter = call.service.counter
     if counter is not None and app.id is not None:
         for found in answers:
             counter.count(app.id, hit=bool(found), user_agent=call.user_agent, ip=call.ip)
     if not batch:
-        return {"results": [result(f, meta) for f in answers[0]]}
+        return {"results": [result(f) for f in answers[0]]}
     return {
         "fingerprints": [
-            {"index": query.index, "results": [result(f, meta) for f in found]}
+            {"index": query.index, "results": [result(f) for f in found]}
             for query, found in zip(queries, answers)
         ]
     }
