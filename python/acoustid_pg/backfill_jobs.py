@@ -39,8 +39,7 @@ WITH batch AS (
 ),
 filled AS (
     INSERT INTO fingerprint_data (fingerprint_id, fingerprint, simhash)
-    SELECT b.id, convert_to(acoustid_encode_fingerprint(b.fingerprint), 'UTF8'),
-        acoustid_simhash_cube(b.fingerprint)
+    SELECT b.id, acoustid_fingerprint_bytes(b.fingerprint), acoustid_simhash_cube(b.fingerprint)
     FROM batch AS b
     WHERE NOT EXISTS (SELECT FROM fingerprint_data AS d WHERE d.fingerprint_id = b.id)
     ON CONFLICT (fingerprint_id) DO NOTHING
