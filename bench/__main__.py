@@ -6,7 +6,7 @@ import sys
 
 from acoustid_pg.cluster import Cluster
 
-from . import bulk, functions, ingest, lookup, musicbrainz, restore, web
+from . import bulk, functions, ingest, lookup, musicbrainz, nats, restore, web
 from .report import machine
 
 # The *_1m benchmarks are not in the default run: they load a million fingerprints (one
@@ -23,10 +23,12 @@ BENCHMARKS = {
     "musicbrainz": musicbrainz.main,
     "web": web.main,
     "web_small": web.main_small,
+    "nats": nats.main,
+    "nats_small": nats.main_small,
     "restore": restore.main,
     "restore_1m": restore.main_million,
 }
-DEFAULT = ["functions", "lookup", "ingest", "bulk", "musicbrainz", "web"]
+DEFAULT = ["functions", "lookup", "ingest", "bulk", "musicbrainz", "web", "nats"]
 SHARED_BUFFERS = "4GB"
 
 

@@ -13,4 +13,5 @@ pytest_plugins = [
     "tests.support.acoustid_server",
     "tests.support.fixtures_musicbrainz",
     "tests.support.fixtures_web",
+    "tests.support.fixtures_messaging",
 ]

@@ -30,7 +30,7 @@ from .changelog import Changelog
 from .fingerprint_input import Fingerprint
 from .health import HealthCheck
 from .indexes import Indexes
-from .ingest import ImportResult, ImportSteps, Ingest
+from .ingest import ImportedIds, ImportResult, ImportSteps, Ingest
 from .lookup import FingerprintInput, Match
 from .maintenance import Maintenance
 from .musicbrainz.service import MusicBrainz
@@ -40,6 +40,7 @@ from .settings import Settings
 from .stats import Stats
 from .stats_counts import StatsCounts
 from .submission import MetaValue, Submission
+from .submission_feed import SubmissionAnnouncer
 from .submission_status import SubmissionStatuses
 from .track_reads import TrackReads
 from .tracks import Tracks
@@ -50,6 +51,8 @@ class AcoustID:
 
     ``import_steps`` replaces the steps of an import batch (tests stop a worker between
     them); ``key_cache`` the cache of valid API keys (tests give one with their own clock).
+    ``nats`` (a NATS server URL) makes submits announce their committed ids on JetStream for
+    the workers (``acoustid_pg.submission_feed``); without it, workers hear of them by NOTIFY.
     """
 
     def __init__(
@@ -61,8 +64,10 @@ class AcoustID:
         replicas: Sequence[Settings] = (),
         import_steps: ImportSteps | None = None,
         key_cache: ApiKeyCaches | None = None,
+        nats: str | None = None,
     ) -> None:
         self.settings = settings
+        self.nats_url = nats
         self.pools = Pools(settings, min_size=min_size, max_size=max_size, replicas=replicas)
         self.accounts = Accounts(self.pools, key_cache)
         self.tracks = Tracks(self.pools)
@@ -75,7 +80,9 @@ class AcoustID:
         self.submission_statuses = SubmissionStatuses(self.pools)
         self.health = HealthCheck(self.pools)
         self.stats_counts = StatsCounts(self.pools)
-        self._ingest = Ingest(self.pools, import_steps)
+        self.announcer = SubmissionAnnouncer(nats) if nats else None
+        announce = self.announcer.announce if self.announcer is not None else None
+        self._ingest = Ingest(self.pools, import_steps, after_commit=announce)
 
     def lookup(
         self,
@@ -169,6 +176,11 @@ class AcoustID:
         """
         return self._ingest.process(limit)
 
+    def process_submission_ids(self, ids: Iterable[int]) -> ImportedIds:
+        """Import those of ``ids`` still pending, each exactly once (a NATS worker's batch);
+        handled ids are ignored, ids another worker is importing come back in ``busy``."""
+        return self._ingest.process_ids(ids)
+
     def bulk_load(
         self,
         rows: Iterable[bulk.FingerprintRow],
@@ -229,6 +241,8 @@ class AcoustID:
         self.pools.wait_for_replicas(timeout)
 
     def close(self) -> None:
+        if self.announcer is not None:
+            self.announcer.close()
         self.pools.close()
 
     def __enter__(self) -> AcoustID:
@@ -249,6 +263,7 @@ def connect(
     min_size: int = 1,
     max_size: int = 10,
     replicas: str | Sequence[str] = (),
+    nats: str | None = None,
 ) -> AcoustID:
     """Connect to a deployment.
 
@@ -268,4 +283,4 @@ def connect(
     settings = Settings.from_options(dsn=url, names=names, musicbrainz_dsn=musicbrainz_dsn)
     standbys = [replicas] if isinstance(replicas, str) else list(replicas)
     read_only = [Settings.from_options(dsn=replica, names=names) for replica in standbys]
-    return AcoustID(settings, min_size=min_size, max_size=max_size, replicas=read_only)
+    return AcoustID(settings, min_size=min_size, max_size=max_size, replicas=read_only, nats=nats)

@@ -19,6 +19,7 @@ import psycopg
 from psycopg import errors
 from psycopg.types.json import Jsonb
 
+from .checks import check_id
 from .dberrors import first_line
 from .errors import InvalidArgumentError, NotFoundError
 from .int4array import Int4Array
@@ -48,6 +49,25 @@ WITH claimed AS (
     SELECT p.id, p.submission_id, p.submission_created FROM pending_submission AS p
     ORDER BY p.id
     LIMIT %s
+    FOR UPDATE SKIP LOCKED
+)
+SELECT s.* FROM claimed AS c
+CROSS JOIN LATERAL (
+    SELECT s.id, s.created, s.fingerprint::text, s.length, s.bitrate, s.format_id, s.application_id,
+        s.account_id, s.application_version, s.mbid, s.puid, s.foreignid, s.meta::text
+    FROM submission AS s
+    WHERE s.id = c.submission_id AND s.created = c.submission_created
+    LIMIT 1
+) AS s
+ORDER BY c.id
+"""
+
+# The same claim for given submissions (a NATS message's): rows another worker holds are skipped.
+_CLAIM_IDS: Final = """
+WITH claimed AS (
+    SELECT p.id, p.submission_id, p.submission_created FROM pending_submission AS p
+    WHERE p.submission_id = ANY(%s::int4[])
+    ORDER BY p.id
     FOR UPDATE SKIP LOCKED
 )
 SELECT s.* FROM claimed AS c
@@ -120,6 +140,11 @@ def claim_submissions(ingest: psycopg.Connection[Any], limit: int) -> list[tuple
     return ingest.execute(_CLAIM, [limit]).fetchall()
 
 
+def claim_submissions_by_id(ingest: psycopg.Connection[Any], ids: list[int]) -> list[tuple[Any, ...]]:
+    """Lock those of ``ids`` still pending and not held by another worker, oldest first."""
+    return ingest.execute(_CLAIM_IDS, [ids]).fetchall()
+
+
 def import_one(conn: psycopg.Connection[Any], row: tuple[Any, ...]) -> Imported:
     """One claimed submission in one autocommit transaction of the fingerprint database."""
     submission_id, created, *fields = row
@@ -156,14 +181,31 @@ class ImportSteps:
     claim: Callable[[psycopg.Connection[Any], int], list[tuple[Any, ...]]] = claim_submissions
     import_one: Callable[[psycopg.Connection[Any], tuple[Any, ...]], Imported] = import_one
     record: Callable[[psycopg.Connection[Any], list[Imported]], None] = record_results
+    claim_ids: Callable[[psycopg.Connection[Any], list[int]], list[tuple[Any, ...]]] = claim_submissions_by_id
+
+
+@dataclass(frozen=True)
+class ImportedIds:
+    """What ``Ingest.process_ids`` did: the imports it committed, and the ids it left alone
+    because another worker holds them (still pending, not handled yet)."""
+
+    results: list[ImportResult]
+    busy: set[int]
 
 
 class Ingest:
     """The ingest queue: checked submissions in, exactly-once imports out."""
 
-    def __init__(self, pools: Pools, steps: ImportSteps | None = None) -> None:
+    def __init__(
+        self,
+        pools: Pools,
+        steps: ImportSteps | None = None,
+        after_commit: Callable[[list[int]], object] | None = None,
+    ) -> None:
         self._pools = pools
         self._steps = steps if steps is not None else ImportSteps()
+        # Told the ids of every committed queue() (the NATS announcer); never before the commit.
+        self._after_commit = after_commit
         # Format ids never change: cached for the life of the client (as AcoustID does).
         self._format_ids: dict[str, int] = {}
 
@@ -186,6 +228,8 @@ class Ingest:
                     if not cur.nextset():
                         break
             conn.execute("SELECT pg_notify(%s, '')", [NOTIFY_CHANNEL])
+        if self._after_commit is not None:
+            self._after_commit(ids)
         return ids
 
     def process(self, limit: int) -> list[ImportResult]:
@@ -200,6 +244,31 @@ class Ingest:
                 imported = [self._steps.import_one(conn, row) for row in claimed]
             self._steps.record(ingest, imported)
         return [item.result for item in imported]
+
+    def process_ids(self, ids: Iterable[int]) -> ImportedIds:
+        """Import those of ``ids`` still pending, each exactly once, in one batch. Ids already
+        handled (or unknown) are ignored; ids another worker holds come back in ``busy``."""
+        if isinstance(ids, (str, bytes)):
+            raise InvalidArgumentError("ids", f"expected submission ids, got {type(ids).__name__}")
+        wanted = sorted({check_id(f"ids[{n}]", i) for n, i in enumerate(ids)})
+        if not wanted:
+            return ImportedIds([], set())
+        if len(wanted) > MAX_BATCH:
+            raise InvalidArgumentError("ids", f"at most {MAX_BATCH} at once, got {len(wanted)}")
+        with self._pools.connection("ingest", "import") as ingest, ingest.transaction():
+            claimed = self._steps.claim_ids(ingest, wanted)
+            taken = {row[0] for row in claimed}
+            # Still pending but not claimed: locked by a worker whose import is under way.
+            pending = ingest.execute(
+                "SELECT submission_id FROM pending_submission WHERE submission_id = ANY(%s::int4[])", [wanted]
+            ).fetchall()
+            busy = {row[0] for row in pending} - taken
+            if not claimed:
+                return ImportedIds([], busy)
+            with self._pools.connection("fingerprint", "import") as conn:
+                imported = [self._steps.import_one(conn, row) for row in claimed]
+            self._steps.record(ingest, imported)
+        return ImportedIds([item.result for item in imported], busy)
 
     def _check_submitters(self, batch: list[Submission]) -> None:
         """Accounts and applications live in the app database: no foreign key checks them."""

@@ -76,13 +76,19 @@ class Worker:
             if not results:
                 break
             handled += len(results)
-            self.imported += len(results)
-            for result in results:
-                if result.action == "skipped":
-                    log.info("submission %d skipped: %s", result.submission_id, result.skip_reason)
-            if self.on_batch is not None:
-                self.on_batch(results)
+            self.report(results)
         return handled
+
+    def report(self, results: list[ImportResult]) -> None:
+        """Count, log the skipped ones, and show ``on_batch`` a batch's results."""
+        if not results:
+            return
+        self.imported += len(results)
+        for result in results:
+            if result.action == "skipped":
+                log.info("submission %d skipped: %s", result.submission_id, result.skip_reason)
+        if self.on_batch is not None:
+            self.on_batch(results)
 
     def run(self) -> None:
         """Drain, then sleep until a NOTIFY, the poll interval or a stop; repeat until stopped."""
@@ -98,11 +104,11 @@ class Worker:
                     self._wait(listener)
                 except (AcoustidError, psycopg.OperationalError) as exc:  # retry, do not die
                     failures += 1
-                    delay = RETRY_SECONDS[min(failures, len(RETRY_SECONDS)) - 1]
+                    delay = self.retry_delay(failures)
                     log.warning("import failed (%s); retrying in %s s", exc, delay)
                     if listener is not None:
                         listener.close()
-                    self._sleep(delay)
+                    self.sleep(delay)
         finally:
             if listener is not None:
                 listener.close()
@@ -132,7 +138,11 @@ class Worker:
                 listener.close()
                 raise ConnectError(f"worker lost its LISTEN connection: {first_line(exc)}") from exc
 
-    def _sleep(self, seconds: float) -> None:
+    def retry_delay(self, failures: int) -> float:
+        return RETRY_SECONDS[min(failures, len(RETRY_SECONDS)) - 1]
+
+    def sleep(self, seconds: float) -> None:
+        """Up to ``seconds``, or until a stop."""
         select.select([self._wake_read], [], [], seconds)
 
 

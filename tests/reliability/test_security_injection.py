@@ -120,6 +120,7 @@ def driver_calls(s: Submitter) -> dict[tuple[str, str], Callable[[AcoustID, str]
         ("submit", "format"): submit(format=None),
         ("submit_many", "submissions"): lambda c, h: c.submit_many([h]),  # type: ignore[list-item]
         ("process_submissions", "limit"): lambda c, h: c.process_submissions(h),  # type: ignore[arg-type]
+        ("process_submission_ids", "ids"): lambda c, h: c.process_submission_ids([h]),  # type: ignore[list-item]
         ("bulk_load", "rows"): lambda c, h: c.bulk_load([FingerprintRow(h, 10), FingerprintRow(fp, 10, h)]),
         ("bulk_load", "rebuild_indexes"): lambda c, h: c.bulk_load([], rebuild_indexes=h),  # type: ignore[arg-type]
         ("bulk_load", "batch_rows"): lambda c, h: c.bulk_load([], batch_rows=h),  # type: ignore[arg-type]
@@ -363,6 +364,7 @@ def sane(files: dict[str, Path]) -> dict[tuple[tuple[str, ...], str], list[str]]
         (("apps", "create"), "name"): ["something"],
         (("apps", "create"), "account"): ["--account", "1"],
         (("worker",), "drain"): ["--drain"],
+        (("backfill",), "name"): ["fingerprint-data"],
         (("index",), "action"): ["status"],
         (("index",), "kind"): ["legacy-overlap"],
     }

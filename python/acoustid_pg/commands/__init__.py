@@ -8,10 +8,12 @@ as each subcommand's default.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import TYPE_CHECKING
 
-from .. import config, embedded
+from .. import config, embedded, embedded_nats
 from ..errors import AcoustidError
+from ..messaging_settings import MessagingSettings, load_messaging_settings
 from ..settings import ALL_DATABASES, DEFAULT_NAMES, Settings
 
 if TYPE_CHECKING:
@@ -57,9 +59,8 @@ def connection_options() -> argparse.ArgumentParser:
     return parent
 
 
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    """Settings from flags, environment and config file, or the embedded server."""
-    flags = {
+def _database_flags(args: argparse.Namespace) -> dict[str, str | int | None]:
+    return {
         "dsn": args.dsn,
         "host": args.host,
         "port": args.port,
@@ -69,7 +70,11 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         **{f"{database}_db": getattr(args, f"{database}_db") for database in ALL_DATABASES},
         "musicbrainz_dsn": args.musicbrainz_dsn,
     }
-    values = config.resolve(flags, config.load_config(args.config))
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Settings from flags, environment and config file, or the embedded server."""
+    values = config.resolve(_database_flags(args), config.load_config(args.config))
     if not config.server_configured(values):
         values = {**embedded.connection_parameters(embedded.ensure_running()), **values}
     return Settings.from_options(
@@ -84,6 +89,20 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     )
 
 
+def messaging_from_args(
+    args: argparse.Namespace, *, nats: str | None = None, redis: str | None = None
+) -> MessagingSettings:
+    """NATS and Redis from flags, environment and config file; with none of them naming a NATS
+    server and the embedded PostgreSQL in use, the embedded NATS if it runs."""
+    loaded = config.load_config(args.config)
+    settings = load_messaging_settings(loaded.path, nats=nats, redis=redis)
+    if settings.nats_url is None and not config.server_configured(
+        config.resolve(_database_flags(args), loaded)
+    ):
+        settings = dataclasses.replace(settings, nats_url=embedded_nats.running_url())
+    return settings
+
+
 def _port(text: str | None) -> int | None:
     if text is None:
         return None
@@ -93,8 +112,8 @@ def _port(text: str | None) -> int | None:
         raise UsageError(f"port must be a number, not {text!r}") from None
 
 
-def client_from_args(args: argparse.Namespace, max_size: int = 4) -> AcoustID:
-    """A driver client for the settings the command line resolves."""
+def client_from_args(args: argparse.Namespace, max_size: int = 4, nats: str | None = None) -> AcoustID:
+    """A driver client for the settings the command line resolves (``nats``: announce submits there)."""
     from ..api import AcoustID
 
-    return AcoustID(settings_from_args(args), min_size=1, max_size=max_size)
+    return AcoustID(settings_from_args(args), min_size=1, max_size=max_size, nats=nats)

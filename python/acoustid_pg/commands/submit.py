@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import audio
 from ..ingest import ImportResult
-from . import client_from_args, connection_options
+from . import client_from_args, connection_options, messaging_from_args
 from .submitter import add_submitter_options, submitter
 
 META_FIELDS = ("track", "artist", "album", "album_artist", "track_no", "disc_no", "year")
@@ -36,6 +36,12 @@ def register(subparsers: Any) -> None:
         )
     parser.add_argument("--now", action="store_true", help="import the queue right away (no worker needed)")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--nats",
+        metavar="URL",
+        help="announce the submissions on this NATS server's stream for the workers "
+        "(else $ACOUSTID_PG_NATS, else the config file's [messaging] nats)",
+    )
     add_submitter_options(parser)
     parser.set_defaults(run=run_submit)
 
@@ -51,7 +57,8 @@ def run_submit(args: argparse.Namespace) -> int:
     meta = {f: getattr(args, f"meta_{f}") for f in META_FIELDS if getattr(args, f"meta_{f}") is not None}
     prints = [audio.fingerprint_file(path) for path in args.files]  # all files checked before any write
     report: list[dict[str, Any]] = []
-    with client_from_args(args) as client:
+    messaging = messaging_from_args(args, nats=args.nats)
+    with client_from_args(args, nats=messaging.nats_url) as client:
         account_id, application_id = submitter(client, args)
         for printed in prints:
             ids = client.submit(
