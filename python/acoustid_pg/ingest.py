@@ -44,11 +44,10 @@ RETURNING submission_id
 # Oldest first; rows another worker holds are skipped, not waited for. The queue is limited
 # first and each submission fetched by its key (LIMIT 1 keeps the planner from hash-joining
 # the whole partition), so a claim costs the same however long the queue or the table.
-_CLAIM: Final = """
+_CLAIM_TEMPLATE: Final = """
 WITH claimed AS (
     SELECT p.id, p.submission_id, p.submission_created FROM pending_submission AS p
-    ORDER BY p.id
-    LIMIT %s
+    {which}
     FOR UPDATE SKIP LOCKED
 )
 SELECT s.* FROM claimed AS c
@@ -61,25 +60,9 @@ CROSS JOIN LATERAL (
 ) AS s
 ORDER BY c.id
 """
-
+_CLAIM: Final = _CLAIM_TEMPLATE.format(which="ORDER BY p.id\n    LIMIT %s")
 # The same claim for given submissions (a NATS message's): rows another worker holds are skipped.
-_CLAIM_IDS: Final = """
-WITH claimed AS (
-    SELECT p.id, p.submission_id, p.submission_created FROM pending_submission AS p
-    WHERE p.submission_id = ANY(%s::int4[])
-    ORDER BY p.id
-    FOR UPDATE SKIP LOCKED
-)
-SELECT s.* FROM claimed AS c
-CROSS JOIN LATERAL (
-    SELECT s.id, s.created, s.fingerprint::text, s.length, s.bitrate, s.format_id, s.application_id,
-        s.account_id, s.application_version, s.mbid, s.puid, s.foreignid, s.meta::text
-    FROM submission AS s
-    WHERE s.id = c.submission_id AND s.created = c.submission_created
-    LIMIT 1
-) AS s
-ORDER BY c.id
-"""
+_CLAIM_IDS: Final = _CLAIM_TEMPLATE.format(which="WHERE p.submission_id = ANY(%s::int4[])\n    ORDER BY p.id")
 
 _IMPORT: Final = """
 SELECT track_id, track_gid, fingerprint_id, source_id, meta_id, action, skip_reason, repeated

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import signal
-import sys
-import time
 from types import FrameType
 from typing import Any
 
 from .. import backfill, backfill_jobs, embedded_redis
 from ..nats_bridge import JetStream
 from . import UsageError, client_from_args, connection_options, messaging_from_args
+from .progress import ProgressBar
 
 
 def register(subparsers: Any) -> None:
@@ -36,39 +35,6 @@ def register(subparsers: Any) -> None:
                         "[messaging] nats)")  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(run=run_backfill)
-
-
-class ProgressBar:
-    """One line on stderr: rows done of all, rate and time left (a line per update off a terminal)."""
-
-    def __init__(self, name: str, quiet: bool) -> None:
-        self.name = name
-        self.quiet = quiet
-        self.started = time.monotonic()
-        self.last_shown = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if self.quiet or (now - self.last_shown < 0.5 and done < total):
-            return
-        self.last_shown = now
-        elapsed = max(now - self.started, 1e-6)
-        rate = done / elapsed
-        share = min(done / total, 1.0) if total else 1.0
-        left = (total - done) / rate if rate > 0 and total > done else 0.0
-        filled = int(30 * share)
-        line = (
-            f"{self.name} [{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,} rows "
-            f"{share:.0%} {rate:,.0f} rows/s ETA {int(left) // 60}:{int(left) % 60:02d}"
-        )
-        if sys.stderr.isatty():
-            print(f"\r{line}", end="", file=sys.stderr, flush=True)
-        else:
-            print(line, file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if not self.quiet and sys.stderr.isatty():
-            print(file=sys.stderr)
 
 
 def run_backfill(args: argparse.Namespace) -> int:

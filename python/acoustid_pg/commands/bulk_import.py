@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from .. import bulk_import
 from . import client_from_args, connection_options
+from .progress import ProgressBar
 
 
 def register(subparsers: Any) -> None:
@@ -39,44 +38,20 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run_import)
 
 
-class ProgressBar:
-    """A one-line bar on stderr (a line per update when stderr is not a terminal)."""
-
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.total = max(total, 1)
-        self.quiet = quiet
-        self.started = time.monotonic()
-        self.first: int | None = None
-
-    def __call__(self, done: int) -> None:
-        if self.quiet:
-            return
-        if self.first is None:
-            self.first = done
-        elapsed = max(time.monotonic() - self.started, 1e-6)
-        rate = (done - self.first) / elapsed
-        filled = int(30 * done / self.total)
-        line = f"[{'#' * filled}{'.' * (30 - filled)}] {done:,}/{self.total:,} rows {rate:,.0f}/s"
-        if sys.stderr.isatty():
-            print(f"\r{line}", end="", file=sys.stderr, flush=True)
-        else:
-            print(line, file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if not self.quiet and sys.stderr.isatty():
-            print(file=sys.stderr)
-
-
 def run_import(args: argparse.Namespace) -> int:
     fmt = bulk_import.detect_format(args.file, args.format)
     total = bulk_import.count_rows(args.file, fmt) if args.file.is_file() else 0
-    bar = ProgressBar(total, args.quiet)
+    bar = ProgressBar(args.file.name, args.quiet)
     with client_from_args(args) as client:
         try:
             position = client.import_file(
-                args.file, fmt=fmt, state_path=args.state, chunk_rows=args.chunk, progress=bar,
+                args.file,
+                fmt=fmt,
+                state_path=args.state,
+                chunk_rows=args.chunk,
+                progress=lambda done: bar(done, total),
                 rebuild_indexes=args.rebuild_indexes,
-            )  # fmt: skip
+            )
         finally:
             bar.close()
     print(f"{args.file}: {position:,} rows imported")
