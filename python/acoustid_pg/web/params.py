@@ -6,8 +6,14 @@ import re
 import uuid
 from typing import Final
 
+from ..errors import FingerprintError
+from ..fingerprint import decode_fingerprint
+from ..fingerprint_input import MAX_DURATION
+from ..lookup import MAX_DURATION_DIFF
 from .body import Params
 from .errors import (
+    INVALID_DURATION,
+    INVALID_FINGERPRINT,
     INVALID_FOREIGNID,
     INVALID_MAX_DURATION_DIFF,
     INVALID_UUID,
@@ -17,7 +23,6 @@ from .errors import (
 )
 
 FORMATS: Final = ("json", "jsonp", "xml")
-MAX_DURATION: Final = 32767  # submission.length is a smallint
 MAX_INT4: Final = 2**31 - 1
 FOREIGNID: Final = re.compile(r"[0-9a-z]+:.+", re.DOTALL)
 SUFFIX: Final = re.compile(r"\.([0-9]{1,9})")  # longer suffixes cannot index a real batch
@@ -60,7 +65,7 @@ def max_duration_diff(params: Params, default: int = 7) -> int:
     value = params.get("maxdurationdiff")
     if value is None or value == "":
         return default
-    return parse_int("maxdurationdiff", value, code=INVALID_MAX_DURATION_DIFF, maximum=30)
+    return parse_int("maxdurationdiff", value, code=INVALID_MAX_DURATION_DIFF, maximum=MAX_DURATION_DIFF)
 
 
 def parse_foreignid(name: str, value: str) -> str:
@@ -96,3 +101,22 @@ def suffixes(params: Params, *names: str) -> list[str]:
 
 def suffix_index(suffix: str) -> int | None:
     return int(suffix[1:]) if suffix else None
+
+
+def parse_print(params: Params, suffix: str) -> tuple[str, list[int], int]:
+    """``duration.N`` and ``fingerprint.N``, both required: the compressed string, its items
+    (a string that does not decode, or decodes to nothing, is error 3) and the seconds."""
+    duration = params.get("duration" + suffix)
+    if not duration:
+        raise ApiError(MISSING_PARAMETER, "duration" + suffix)
+    seconds = parse_int("duration" + suffix, duration, code=INVALID_DURATION, maximum=MAX_DURATION)
+    fingerprint = params.get("fingerprint" + suffix)
+    if not fingerprint:
+        raise ApiError(MISSING_PARAMETER, "fingerprint" + suffix)
+    try:
+        items = decode_fingerprint(fingerprint)
+    except FingerprintError:
+        raise ApiError(INVALID_FINGERPRINT) from None
+    if not items:
+        raise ApiError(INVALID_FINGERPRINT)
+    return fingerprint, items, seconds

@@ -9,25 +9,20 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from ...errors import FingerprintError
-from ...fingerprint import decode_fingerprint
 from ...musicbrainz.shapes import parse_meta
 from ..app import Call
 from ..backend import FingerprintQuery, Found, Query, TrackQuery
 from ..body import Params
 from ..errors import (
-    INVALID_DURATION,
-    INVALID_FINGERPRINT,
     MISSING_PARAMETER,
     TOO_LARGE,
     ApiError,
 )
-from ..params import flag, max_duration_diff, parse_int, parse_uuid, suffix_index, suffixes
+from ..params import flag, max_duration_diff, parse_print, parse_uuid, suffix_index, suffixes
 from .keys import backend, client, rate_limit
 
 MAX_FINGERPRINT_QUERIES: Final = 20
 MAX_TRACK_QUERIES: Final = 100
-MAX_DURATION: Final = 32767
 
 
 def _query(params: Params, suffix: str) -> Query:
@@ -35,18 +30,7 @@ def _query(params: Params, suffix: str) -> Query:
     track = params.get("trackid" + suffix)
     if track:
         return TrackQuery(index, parse_uuid("trackid" + suffix, track))
-    duration = params.get("duration" + suffix)
-    if not duration:
-        raise ApiError(MISSING_PARAMETER, "duration" + suffix)
-    seconds = parse_int("duration" + suffix, duration, code=INVALID_DURATION, maximum=MAX_DURATION)
-    fingerprint = params.get("fingerprint" + suffix)
-    if not fingerprint:
-        raise ApiError(MISSING_PARAMETER, "fingerprint" + suffix)
-    try:
-        if not decode_fingerprint(fingerprint):
-            raise ApiError(INVALID_FINGERPRINT)
-    except FingerprintError:
-        raise ApiError(INVALID_FINGERPRINT) from None
+    fingerprint, _, seconds = parse_print(params, suffix)
     return FingerprintQuery(index, fingerprint, seconds)
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from ...errors import FingerprintError, InvalidArgumentError
-from ...fingerprint import decode_fingerprint
-from ...submission import MAX_META_TEXT, Submission, check_format
+from ...errors import InvalidArgumentError
+from ...submission import MAX_KBPS, MAX_META_TEXT, Submission, check_format
 from ..app import Call
 from ..body import Params
 from ..errors import (
@@ -23,10 +22,9 @@ from ..errors import (
     MISSING_PARAMETER,
     ApiError,
 )
-from ..params import MAX_DURATION, parse_foreignid, parse_int, parse_uuid, suffixes
+from ..params import parse_foreignid, parse_int, parse_print, parse_uuid, suffixes
 from .keys import backend, client, rate_limit, user
 
-MAX_BITRATE: Final = 32767  # submission.bitrate is a smallint
 TEXT_FIELDS: Final = {"track": "track", "artist": "artist", "album": "album", "albumartist": "album_artist"}
 NUMBER_FIELDS: Final = {"trackno": "track_no", "discno": "disc_no", "year": "year"}
 MAX_VERSION: Final = 255
@@ -65,23 +63,11 @@ def _item(
     if foreignid:
         parse_foreignid("foreignid" + suffix, foreignid)
     mbids = [parse_uuid("mbid" + suffix, m) for m in params.getall("mbid" + suffix) if m]
-    duration = params.get("duration" + suffix)
-    if not duration:
-        raise ApiError(MISSING_PARAMETER, "duration" + suffix)
-    seconds = parse_int("duration" + suffix, duration, code=INVALID_DURATION, maximum=MAX_DURATION)
-    fingerprint = params.get("fingerprint" + suffix)
-    if not fingerprint:
-        raise ApiError(MISSING_PARAMETER, "fingerprint" + suffix)
-    try:
-        items = decode_fingerprint(fingerprint)
-    except FingerprintError:
-        raise ApiError(INVALID_FINGERPRINT) from None
-    if not items:
-        raise ApiError(INVALID_FINGERPRINT)
+    _, items, seconds = parse_print(params, suffix)
     bitrate_text = params.get("bitrate" + suffix)
     bitrate = None
     if bitrate_text and bitrate_text != "0":  # AcoustID reads 0 as "not given"
-        bitrate = parse_int("bitrate" + suffix, bitrate_text, code=INVALID_BITRATE, maximum=MAX_BITRATE)
+        bitrate = parse_int("bitrate" + suffix, bitrate_text, code=INVALID_BITRATE, maximum=MAX_KBPS)
     meta = _meta(params, suffix)
     if not mbids and puid_value is None and meta is None:
         return None
