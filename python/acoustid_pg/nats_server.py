@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Final
 
 from .errors import AcoustidError
+from .server_process import find_program, wait_until_ready
 
 START_TIMEOUT: Final = 15.0
 STOP_TIMEOUT: Final = 15.0
@@ -30,15 +31,6 @@ HOST: Final = "127.0.0.1"
 
 class NatsServerError(AcoustidError):
     """The private nats-server could not be started or stopped."""
-
-
-def nats_server_binary() -> str:
-    found = shutil.which("nats-server") or next(
-        (p for p in ("/usr/bin/nats-server", "/usr/sbin/nats-server") if os.access(p, os.X_OK)), None
-    )
-    if found is None:
-        raise NatsServerError("nats-server is not installed (Debian/Ubuntu: apt-get install nats-server)")
-    return found
 
 
 def free_port() -> int:
@@ -108,7 +100,7 @@ class NatsServer:
         self.base_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.base_dir, 0o700)
         args = [
-            nats_server_binary(),
+            find_program("nats-server", NatsServerError),
             "--jetstream",
             "--store_dir", str(self.store_dir),
             "--addr", HOST,
@@ -124,11 +116,8 @@ class NatsServer:
             )  # fmt: skip
         except OSError as exc:
             raise NatsServerError(f"cannot run nats-server: {exc}") from exc
-        deadline = time.monotonic() + START_TIMEOUT
-        while not self.running():
-            if time.monotonic() > deadline:
-                raise NatsServerError(f"nats-server did not answer in time (log: {self.log_file})")
-            time.sleep(0.05)
+        failure = NatsServerError(f"nats-server did not answer in time (log: {self.log_file})")
+        wait_until_ready(self.running, START_TIMEOUT, 0.05, failure)
         return self
 
     def halt(self) -> None:

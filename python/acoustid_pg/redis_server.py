@@ -23,6 +23,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from .errors import AcoustidError
+from .server_process import find_program, wait_until_ready
 
 SOCKET_NAME: Final = "redis.sock"
 START_TIMEOUT: Final = 10.0
@@ -30,15 +31,6 @@ START_TIMEOUT: Final = 10.0
 
 class RedisServerError(AcoustidError):
     """The private redis-server could not be started or stopped."""
-
-
-def redis_server_binary() -> str:
-    found = shutil.which("redis-server") or next(
-        (p for p in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if os.access(p, os.X_OK)), None
-    )
-    if found is None:
-        raise RedisServerError("redis-server is not installed (Debian/Ubuntu: apt-get install redis-server)")
-    return found
 
 
 @dataclass
@@ -87,7 +79,7 @@ class RedisServer:
         self.socket_path.unlink(missing_ok=True)  # left by a crash
         save = ["--save", "60 1", "--dbfilename", "dump.rdb"] if self.persistent else ["--save", ""]
         args = [
-            redis_server_binary(),
+            find_program("redis-server", RedisServerError),
             "--port", "0",
             "--unixsocket", str(self.socket_path),
             "--unixsocketperm", "700",
@@ -104,11 +96,8 @@ class RedisServer:
             raise RedisServerError(f"cannot run redis-server: {exc}") from exc
         if result.returncode != 0:
             raise RedisServerError(f"redis-server did not start: {(result.stderr or result.stdout).strip()}")
-        deadline = time.monotonic() + START_TIMEOUT
-        while not self.running():
-            if time.monotonic() > deadline:
-                raise RedisServerError(f"redis-server did not answer in time (log: {self.log_file})")
-            time.sleep(0.02)
+        failure = RedisServerError(f"redis-server did not answer in time (log: {self.log_file})")
+        wait_until_ready(self.running, START_TIMEOUT, 0.02, failure)
         return self
 
     def stop(self) -> None:
