@@ -148,7 +148,8 @@ credits AS (
     GROUP BY acn.artist_credit
 )
 SELECT
-    (SELECT json_agg(json_build_array(r.n, r.id, r.gid, r.name, r.length, r.artist_credit)) FROM recordings AS r),
+    (SELECT json_agg(json_build_array(r.n, r.id, r.gid, r.name, r.length, r.artist_credit))
+        FROM recordings AS r),
     (SELECT json_agg(json_build_array(t.recording, t.gid, t.position, t.name, t.artist_credit, t.length,
             t.medium_position, t.track_count, t.medium_name, t.format_name, t.release)
         ORDER BY t.recording, t.release, t.medium_position, t.position)
@@ -166,8 +167,8 @@ SELECT
                 ORDER BY e.date_year NULLS LAST, e.date_month NULLS LAST, e.date_day NULLS LAST,
                     e.code NULLS LAST) AS events
             FROM (
-                SELECT (SELECT iso.code FROM musicbrainz.iso_3166_1 AS iso WHERE iso.area = rc.country) AS code,
-                    rc.date_year, rc.date_month, rc.date_day
+                SELECT (SELECT iso.code FROM musicbrainz.iso_3166_1 AS iso WHERE iso.area = rc.country)
+                    AS code, rc.date_year, rc.date_month, rc.date_day
                 FROM musicbrainz.release_country AS rc WHERE rc.release = r.id
                 UNION ALL
                 SELECT NULL, ruc.date_year, ruc.date_month, ruc.date_day
