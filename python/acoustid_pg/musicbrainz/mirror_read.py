@@ -91,14 +91,15 @@ class MirrorData:
 
 # One statement for everything a lookup's levels need, each part read for all MBIDs at once
 # and returned as JSON: one round trip and one (generic, prepared) plan per lookup. Index
-# probes are what it costs (about 500 for ten results of three MBIDs with their releases),
-# so each row is reached by one probe of an index MusicBrainz itself has: a recording by its
-# gid (a redirect only when that misses), tracks by recording, a release's media and events
-# by release, once per release (LATERAL, no sort and merge of the whole set). Each step probes
-# with an array of the ids the step before found (= ANY(ARRAY(...)), never a join the planner
-# might turn into a scan of a big table); %(releases)s, %(groups)s and %(isrcs)s switch parts
-# off. Requested MBIDs are answered by position, and gids come as text: the caller builds
-# no UUID objects.
+# probes are most of what it costs (about 500 for ten results of three MBIDs with their
+# releases), so each row is reached by one probe of an index MusicBrainz itself has: a
+# recording by its gid (a redirect only when that misses), tracks by recording, media and
+# events by release, artist credit names by credit. Each step probes with an array of the ids
+# the step before found (= ANY(ARRAY(...)), never a join the planner might turn into a scan of
+# a big table). Rows come flat and the caller groups and orders them: a sorted aggregate per
+# release or per credit (a sort set up for every group) cost more than the probes themselves.
+# %(releases)s, %(groups)s and %(isrcs)s switch parts off. Requested MBIDs are answered by
+# position, and gids come as text: the caller builds no UUID objects.
 _READ = """
 WITH recordings AS MATERIALIZED (
     SELECT q.n, r.id, r.gid, r.name, r.length, r.artist_credit
@@ -127,25 +128,10 @@ releases AS MATERIALIZED (
     WHERE r.id = ANY(ARRAY(SELECT DISTINCT tracks.release FROM tracks))
 ),
 release_groups AS MATERIALIZED (
-    SELECT rg.id, rg.gid, rg.name, rg.artist_credit, pt.name AS type_name,
-        array(SELECT st.name FROM musicbrainz.release_group_secondary_type_join AS j
-            JOIN musicbrainz.release_group_secondary_type AS st ON st.id = j.secondary_type
-            WHERE j.release_group = rg.id ORDER BY st.child_order, st.name) AS secondary
+    SELECT rg.id, rg.gid, rg.name, rg.artist_credit, pt.name AS type_name
     FROM musicbrainz.release_group AS rg
     LEFT JOIN musicbrainz.release_group_primary_type AS pt ON pt.id = rg.type
     WHERE %(groups)s AND rg.id = ANY(ARRAY(SELECT DISTINCT releases.release_group FROM releases))
-),
-credits AS (
-    SELECT acn.artist_credit,
-        json_agg(json_build_array(a.gid, acn.name, acn.join_phrase) ORDER BY acn.position) AS artists
-    FROM musicbrainz.artist_credit_name AS acn
-    JOIN musicbrainz.artist AS a ON a.id = acn.artist
-    WHERE acn.artist_credit = ANY(ARRAY(
-        SELECT recordings.artist_credit FROM recordings
-        UNION SELECT tracks.artist_credit FROM tracks
-        UNION SELECT releases.artist_credit FROM releases
-        UNION SELECT release_groups.artist_credit FROM release_groups))
-    GROUP BY acn.artist_credit
 )
 SELECT
     (SELECT json_agg(json_build_array(r.n, r.id, r.gid, r.name, r.length, r.artist_credit))
@@ -154,33 +140,37 @@ SELECT
             t.medium_position, t.track_count, t.medium_name, t.format_name, t.release)
         ORDER BY t.recording, t.release, t.medium_position, t.position)
         FROM tracks AS t),
-    (SELECT json_agg(json_build_array(r.id, r.gid, r.name, r.artist_credit, r.release_group,
-            media.medium_count, media.track_count, events.events))
-        FROM releases AS r
-        CROSS JOIN LATERAL (
-            SELECT count(*) AS medium_count, coalesce(sum(m.track_count), 0) AS track_count
-            FROM musicbrainz.medium AS m WHERE m.release = r.id
-        ) AS media
-        -- both halves of MusicBrainz's release_event view, the earliest event first
-        CROSS JOIN LATERAL (
-            SELECT json_agg(json_build_array(e.code, e.date_year, e.date_month, e.date_day)
-                ORDER BY e.date_year NULLS LAST, e.date_month NULLS LAST, e.date_day NULLS LAST,
-                    e.code NULLS LAST) AS events
-            FROM (
-                SELECT (SELECT iso.code FROM musicbrainz.iso_3166_1 AS iso WHERE iso.area = rc.country)
-                    AS code, rc.date_year, rc.date_month, rc.date_day
-                FROM musicbrainz.release_country AS rc WHERE rc.release = r.id
-                UNION ALL
-                SELECT NULL, ruc.date_year, ruc.date_month, ruc.date_day
-                FROM musicbrainz.release_unknown_country AS ruc WHERE ruc.release = r.id
-            ) AS e
-        ) AS events),
-    (SELECT json_agg(json_build_array(g.id, g.gid, g.name, g.artist_credit, g.type_name, g.secondary))
+    (SELECT json_agg(json_build_array(r.id, r.gid, r.name, r.artist_credit, r.release_group))
+        FROM releases AS r),
+    (SELECT json_agg(json_build_array(m.release, m.track_count))
+        FROM musicbrainz.medium AS m
+        WHERE m.release = ANY(ARRAY(SELECT releases.id FROM releases))),
+    -- both halves of MusicBrainz's release_event view
+    (SELECT json_agg(json_build_array(rc.release, iso.code, rc.date_year, rc.date_month, rc.date_day))
+        FROM musicbrainz.release_country AS rc
+        LEFT JOIN musicbrainz.iso_3166_1 AS iso ON iso.area = rc.country
+        WHERE rc.release = ANY(ARRAY(SELECT releases.id FROM releases))),
+    (SELECT json_agg(json_build_array(ruc.release, NULL, ruc.date_year, ruc.date_month, ruc.date_day))
+        FROM musicbrainz.release_unknown_country AS ruc
+        WHERE ruc.release = ANY(ARRAY(SELECT releases.id FROM releases))),
+    (SELECT json_agg(json_build_array(g.id, g.gid, g.name, g.artist_credit, g.type_name))
         FROM release_groups AS g),
+    (SELECT json_agg(json_build_array(j.release_group, st.name) ORDER BY st.child_order, st.name)
+        FROM musicbrainz.release_group_secondary_type_join AS j
+        JOIN musicbrainz.release_group_secondary_type AS st ON st.id = j.secondary_type
+        WHERE j.release_group = ANY(ARRAY(SELECT release_groups.id FROM release_groups))),
     (SELECT json_agg(json_build_array(i.recording, i.isrc) ORDER BY i.isrc)
         FROM musicbrainz.isrc AS i
         WHERE %(isrcs)s AND i.recording = ANY(ARRAY(SELECT recordings.id FROM recordings))),
-    (SELECT json_object_agg(c.artist_credit, c.artists) FROM credits AS c)
+    (SELECT json_agg(json_build_array(acn.artist_credit, a.gid, acn.name, acn.join_phrase)
+            ORDER BY acn.artist_credit, acn.position)
+        FROM musicbrainz.artist_credit_name AS acn
+        JOIN musicbrainz.artist AS a ON a.id = acn.artist
+        WHERE acn.artist_credit = ANY(ARRAY(
+            SELECT recordings.artist_credit FROM recordings
+            UNION SELECT tracks.artist_credit FROM tracks
+            UNION SELECT releases.artist_credit FROM releases
+            UNION SELECT release_groups.artist_credit FROM release_groups)))
 """
 
 
@@ -229,26 +219,56 @@ def read(
     }
     row = conn.execute(_READ, params).fetchone()
     assert row is not None
-    recordings, tracks, release_rows, group_rows, isrc_rows, credits = row
+    (
+        recordings,
+        tracks,
+        release_rows,
+        media,
+        countries,
+        unknown_countries,
+        groups,
+        secondary,
+        codes,
+        credits,
+    ) = row
     by_id: dict[int, Recording] = {}
     for n, rid, gid, title, length, credit in recordings or ():
         recording = by_id.get(rid)
         if recording is None:
             recording = by_id[rid] = Recording(rid, gid, title, length, credit)
         data.recordings[requested[n - 1]] = recording
-    for rid, code in isrc_rows or ():
+    for rid, code in codes or ():
         by_id[rid].isrcs.append(code.strip())
     for track in tracks or ():
         data.tracks.setdefault(track[0], []).append(TrackRow(*track))
-    for rid, gid, title, credit, group, mediums, track_count, events in release_rows or ():
-        release = Release(rid, gid, title, credit, group, mediums, track_count)
-        release.events = [ReleaseEvent(*event) for event in events or ()]
-        data.releases[rid] = release
-    for rid, gid, title, credit, primary, secondary in group_rows or ():
-        data.release_groups[rid] = ReleaseGroup(rid, gid, title, credit, primary, secondary)
-    for credit, artists in (credits or {}).items():
-        data.artists[int(credit)] = [_artist(gid, name, join_phrase) for gid, name, join_phrase in artists]
+    for rid, gid, title, credit, group in release_rows or ():
+        data.releases[rid] = Release(rid, gid, title, credit, group)
+    for rid, track_count in media or ():
+        release = data.releases[rid]
+        release.medium_count += 1
+        release.track_count += track_count or 0
+    for rid, *event in (countries or []) + (unknown_countries or []):
+        data.releases[rid].events.append(ReleaseEvent(*event))
+    for release in data.releases.values():
+        if len(release.events) > 1:
+            release.events.sort(key=_earliest_first)
+    for rid, gid, title, credit, primary in groups or ():
+        data.release_groups[rid] = ReleaseGroup(rid, gid, title, credit, primary)
+    for rid, name in secondary or ():
+        data.release_groups[rid].secondary_types.append(name)
+    for credit, gid, name, join_phrase in credits or ():
+        data.artists.setdefault(credit, []).append(_artist(gid, name, join_phrase))
     return data
+
+
+def _earliest_first(event: ReleaseEvent) -> tuple[Any, ...]:
+    """MusicBrainz's order of release events: by date (unknown parts last), then country."""
+    return (
+        event.year is None, event.year or 0,
+        event.month is None, event.month or 0,
+        event.day is None, event.day or 0,
+        event.country is None, event.country or "",
+    )  # fmt: skip
 
 
 def _read_recordings(conn: psycopg.Connection[Any], requested: list[uuid.UUID], isrcs: bool) -> MirrorData:
