@@ -22,7 +22,7 @@ import psycopg
 from psycopg import errors as pgerrors
 
 from .checks import check_int
-from .musicbrainz.merges import UNKNOWN_AFTER, MergeSummary
+from .musicbrainz.merges import MergeSummary
 from .musicbrainz.service import MusicBrainz
 from .pools import Pools
 
@@ -152,14 +152,15 @@ class Maintenance:
             conn.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY track_stats")
             return int(_scalar(conn, "SELECT count(*) FROM track_stats"))
 
-    def follow_musicbrainz_merges(self, unknown_after: dt.timedelta = UNKNOWN_AFTER) -> MergeStep:
-        """Follow MusicBrainz merges (acoustid_pg.musicbrainz.merges) when there is a mirror to
-        follow: an existing MusicBrainz database, or our mirror with a dump imported. Without
-        one the step is skipped, with the reason, and the other jobs are unaffected."""
+    def follow_musicbrainz_merges(self) -> MergeStep:
+        """Follow MusicBrainz merges (acoustid_pg.musicbrainz.merges, its default window for
+        unknown MBIDs; ``db.musicbrainz.follow_merges`` takes another) when there is a mirror
+        to follow: an existing MusicBrainz database, or our mirror with a dump imported.
+        Without one the step is skipped, with the reason, and the other jobs are unaffected."""
         reason = self._musicbrainz.unavailable()
         if reason is not None:
             return MergeStep(None, reason)
-        return MergeStep(self._musicbrainz.follow_merges(unknown_after=unknown_after), None)
+        return MergeStep(self._musicbrainz.follow_merges(), None)
 
     def run(self) -> MaintenanceReport:
         """Every job with its defaults, in an order where each one's work helps the next
