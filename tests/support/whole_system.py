@@ -25,11 +25,11 @@ from typing import IO, Final
 from acoustid_pg.cluster import Cluster
 from acoustid_pg.nats_server import NatsServer, free_port
 from acoustid_pg.redis_server import RedisServer
-from tests.support.driver import REPO, worker_command
+from tests.support.driver import REPO, count_mismatches, worker_command
 from tests.support.fault_load import LOOKUP, OK, RATE_LIMITED, SUBMIT, Answer, Load, burst
 from tests.support.management import Deployment
 from tests.support.own_cluster import DURABLE, connect_deployment, init_deployment, wait_until
-from tests.support.reliability import stored_rows
+from tests.support.reliability import assert_nothing_half_written, stored_rows
 
 FAULTS: Final = ("redis-server", "nats-server", "worker", "web service", "PostgreSQL")
 LOW_RATE: Final = 0.25  # requests/s of the probe application: 5 in the limiter's 20 s
@@ -330,6 +330,33 @@ def running_system(workdir: Path, plan: Plan) -> Iterator[System]:
         yield system.start()
     finally:
         system.stop()
+
+
+def assert_imported_once(deployment: Deployment, accepted: list[int], bulk_loaded: int) -> None:
+    """Each accepted id imported once (one result, one fingerprint_source row); no submission
+    of any kind (those whose answer was lost included) imported twice or half."""
+    assert len(accepted) == len(set(accepted)), "the service gave one id to two submissions"
+    ingest, fp = deployment.ingest, deployment.fp
+    imported = dict(
+        ingest.execute(
+            "SELECT submission_id, fingerprint_id FROM submission_result WHERE skip_reason IS NULL"
+        ).fetchall()
+    )
+    assert sorted(set(accepted) - imported.keys()) == []  # none lost, none skipped
+    sources = fp.execute(
+        "SELECT submission_id, count(*), min(fingerprint_id) FROM fingerprint_source GROUP BY 1"
+    ).fetchall()
+    assert [row for row in sources if row[1] != 1] == []  # none imported twice
+    assert {s: f for s, _, f in sources} == imported  # the same fingerprint on both sides
+    for table in ("track_mbid_source", "track_meta_source"):
+        twice = fp.execute(f"SELECT submission_id FROM {table} GROUP BY 1 HAVING count(*) > 1").fetchall()
+        assert twice == [], table
+    handled = ingest.execute(
+        "SELECT count(*) FILTER (WHERE NOT handled), count(*) FROM submission"
+    ).fetchone()
+    assert handled is not None and handled[0] == 0 and handled[1] >= len(accepted)
+    assert count_mismatches(fp) == []
+    assert_nothing_half_written(deployment, bulk_loaded=bulk_loaded)
 
 
 TABLE_HEADER: Final = [
