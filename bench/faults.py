@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.support.fault_load import OK, RATE_LIMITED
 from tests.support.own_cluster import connect_deployment
 from tests.support.whole_system import (
     TABLE_HEADER,
@@ -24,6 +25,7 @@ from tests.support.whole_system import (
     assert_imported_once,
     drained,
     fault_table,
+    limit_in_window,
     run_faults,
     running_system,
     summary,
@@ -58,7 +60,7 @@ def main(cluster: Cluster) -> None:
         drained(system, timeout=600)
         deployment = connect_deployment(system.cluster, max_size=1)
         try:
-            assert_imported_once(deployment, run.accepted_ids(), PLAN.stored)
+            unanswered = assert_imported_once(deployment, run.accepted_ids(), PLAN.stored)
         finally:
             deployment.close()
     shutil.rmtree(folder, ignore_errors=True)
@@ -69,4 +71,14 @@ def main(cluster: Cluster) -> None:
     )
     print_table(title, TABLE_HEADER, fault_table(run))
     print(summary(run))
-    print("every accepted submission imported exactly once: checked")
+    for fault in (f for f in run.faults if f.probes):
+        down, back = fault.probes["redis down"], fault.probes["redis back"]
+        print(
+            f"rate limiter, {fault.name} #{fault.round + 1}: a burst of {len(down)} over a limit of "
+            f"{limit_in_window()} let through {down.count(OK)} while Redis was down, refused "
+            f"{back.count(RATE_LIMITED)} of {len(back)} after it was back"
+        )
+    print(
+        "every accepted submission imported exactly once: checked; "
+        f"{unanswered} more committed whose answer never reached the client (503 or dropped)"
+    )

@@ -23,13 +23,13 @@ from tests.support.own_cluster import connect_deployment
 from tests.support.whole_system import (
     BURST,
     FAULTS,
-    LOW_RATE,
     TABLE_HEADER,
     Plan,
     Run,
     assert_imported_once,
     drained,
     fault_table,
+    limit_in_window,
     run_faults,
     running_system,
     summary,
@@ -62,7 +62,7 @@ def assert_answers_as_expected(run: Run) -> None:
 
 
 def assert_rate_limiter_failed_open_and_recovered(run: Run) -> None:
-    allowed_in_window = int(LOW_RATE * 20)
+    allowed_in_window = limit_in_window()
     for fault in (f for f in run.faults if f.name == "redis-server"):
         assert fault.probes["redis down"] == [OK] * BURST  # over the limit, let through
         back = fault.probes["redis back"]

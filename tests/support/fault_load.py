@@ -33,7 +33,8 @@ DROPPED: Final = "connection dropped"  # the service died with the request in fl
 TIMEOUT: Final = "timeout"
 WRONG: Final = "wrong answer"
 REQUEST_TIMEOUT: Final = 30.0  # seconds: longer means the service hangs
-MISSING_FROM: Final = 10**6  # recordings from here on were never stored
+NEW_FROM: Final = 10**6  # new recordings the submitters send start here
+MISSING_FROM: Final = 10**7  # and recordings from here on are never stored nor submitted
 
 
 @dataclass(frozen=True)
@@ -104,9 +105,9 @@ class Load:
         self.answers: list[Answer] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        clients: list[Callable[[random.Random], Answer]] = [self.lookup] * lookups + [
-            self.submit
-        ] * submitters
+        lookup: Callable[[random.Random], Answer] = self.lookup
+        submit: Callable[[random.Random], Answer] = self.submit
+        clients = [lookup] * lookups + [submit] * submitters
         self._threads = [
             threading.Thread(target=self._run, args=(client, n), name=f"load-{n}", daemon=True)
             for n, client in enumerate(clients)
@@ -150,14 +151,16 @@ class Load:
         outcome, body = post(f"{self.base_url}/v2/lookup", form)
         if outcome == OK:
             found = {result.get("id") for result in body.get("results", [])}
-            if (str(stored_gid(n)) not in found) if stored else bool(found):
-                outcome = WRONG
+            if stored and str(stored_gid(n)) not in found:
+                outcome = f"{WRONG}: a stored recording not found"
+            elif not stored and found:
+                outcome = f"{WRONG}: a recording never stored found"
         now = time.monotonic()
         return Answer(now, now - started, LOOKUP, outcome)
 
     def submit(self, rng: random.Random) -> Answer:
         # Half re-encodings of stored recordings (they join their track), half new recordings.
-        n = rng.randrange(self.stored) if rng.random() < 0.5 else MISSING_FROM + rng.randrange(10**6)
+        n = rng.randrange(self.stored) if rng.random() < 0.5 else NEW_FROM + rng.randrange(10**6)
         form = {
             "client": self.client_key,
             "user": self.user_key,
@@ -172,7 +175,7 @@ class Load:
         if outcome == OK:
             ids = tuple(int(s["id"]) for s in body.get("submissions", []))
             if len(ids) != 1:
-                outcome = WRONG
+                outcome = f"{WRONG}: {len(ids)} ids for one submission"
         now = time.monotonic()
         return Answer(now, now - started, SUBMIT, outcome, ids)
 

@@ -25,8 +25,9 @@ from typing import IO, Final
 from acoustid_pg.cluster import Cluster
 from acoustid_pg.nats_server import NatsServer, free_port
 from acoustid_pg.redis_server import RedisServer
+from acoustid_pg.web.ratelimit import SPAN
 from tests.support.driver import REPO, count_mismatches, worker_command
-from tests.support.fault_load import LOOKUP, OK, RATE_LIMITED, SUBMIT, Answer, Load, burst
+from tests.support.fault_load import LOOKUP, OK, SUBMIT, Answer, Load, burst
 from tests.support.management import Deployment
 from tests.support.own_cluster import DURABLE, connect_deployment, init_deployment, wait_until
 from tests.support.reliability import assert_nothing_half_written, stored_rows
@@ -146,7 +147,7 @@ class System:
             self._config(low_app.id)
         finally:
             deployment.close()  # its connections would not survive the PostgreSQL restarts
-        self.deployment = connect_deployment(self.cluster)
+        self.deployment = deployment  # closed: kept for its cluster and database names
         self.redis.start()
         self.nats.start()
         self.workers = [self._start_worker(n) for n in range(2)]
@@ -206,8 +207,6 @@ class System:
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait(10)
-        if self.deployment is not None:
-            self.deployment.close()
         self.nats.stop()
         self.redis.stop()
         self.cluster.stop("immediate")
@@ -319,8 +318,9 @@ def drained(system: System, timeout: float = 120.0) -> None:
     wait_until(lambda: system.pending() == 0, timeout, "the workers to import every pending submission", 0.5)
 
 
-def limiter_refused(outcomes: list[str]) -> int:
-    return outcomes.count(RATE_LIMITED)
+def limit_in_window() -> int:
+    """How many requests the probe application may make in the limiter's 20 s."""
+    return int(LOW_RATE * SPAN)
 
 
 @contextlib.contextmanager
@@ -332,12 +332,13 @@ def running_system(workdir: Path, plan: Plan) -> Iterator[System]:
         system.stop()
 
 
-def assert_imported_once(deployment: Deployment, accepted: list[int], bulk_loaded: int) -> None:
+def assert_imported_once(deployment: Deployment, accepted: list[int], bulk_loaded: int) -> int:
     """Each accepted id imported once (one result, one fingerprint_source row); no submission
-    of any kind (those whose answer was lost included) imported twice or half."""
+    of any kind (those whose answer was lost included) imported twice or half. Returns how many
+    submissions were committed without their ``ok`` reaching the client."""
     assert len(accepted) == len(set(accepted)), "the service gave one id to two submissions"
     ingest, fp = deployment.ingest, deployment.fp
-    imported = dict(
+    imported: dict[int, int] = dict(
         ingest.execute(
             "SELECT submission_id, fingerprint_id FROM submission_result WHERE skip_reason IS NULL"
         ).fetchall()
@@ -357,6 +358,7 @@ def assert_imported_once(deployment: Deployment, accepted: list[int], bulk_loade
     assert handled is not None and handled[0] == 0 and handled[1] >= len(accepted)
     assert count_mismatches(fp) == []
     assert_nothing_half_written(deployment, bulk_loaded=bulk_loaded)
+    return int(handled[1]) - len(accepted)
 
 
 TABLE_HEADER: Final = [
