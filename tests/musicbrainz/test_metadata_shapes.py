@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,16 @@ ALBUM_EVENTS = {
 REISSUE_EVENTS = {"releaseevents": [{"date": {"year": 2010, "month": 1}}], "date": {"year": 2010, "month": 1}}
 
 
+@dataclass(frozen=True)
+class SampleMirror:
+    """The imported sample, and which way to read it: summaries, or MusicBrainz's tables."""
+
+    conn: psycopg.Connection
+    summaries: bool
+
+
 @pytest.fixture(scope="module")
-def mirror(tmp_path_factory: pytest.TempPathFactory, cluster: Any, mirror_template: str) -> Iterator[Any]:
+def sample_conn(tmp_path_factory: pytest.TempPathFactory, cluster: Any, mirror_template: str) -> Iterator[Any]:
     from tests.support.fixtures_cluster import new_database
 
     name = new_database(cluster, prefix="musicbrainz_shapes", template=mirror_template)
@@ -49,19 +58,40 @@ def mirror(tmp_path_factory: pytest.TempPathFactory, cluster: Any, mirror_templa
         yield conn
 
 
+# Every answer is checked on both read paths: our mirror's summaries and the statement over
+# MusicBrainz's own tables that a real MusicBrainz database (--musicbrainz-dsn) gets.
+@pytest.fixture(params=["summaries", "fallback"])
+def mirror(request: pytest.FixtureRequest, sample_conn: psycopg.Connection) -> SampleMirror:
+    return SampleMirror(sample_conn, request.param == "summaries")
+
+
 def shaped(
-    conn: psycopg.Connection, meta: str, mbids: list[tuple[str, int]], metas: tuple[Meta, ...] = ()
+    mirror: SampleMirror, meta: str, mbids: list[tuple[str, int]], metas: tuple[Meta, ...] = ()
 ) -> Any:
     levels = parse_meta(meta)
     releases, groups, isrcs = needs(levels)
     links = [Mbid(uuid.UUID(m), count) for m, count in mbids]
     data = mirror_read.read(
-        conn, [link.mbid for link in links], releases=releases, release_groups=groups, isrcs=isrcs
+        mirror.conn,
+        [link.mbid for link in links],
+        releases=releases,
+        release_groups=groups,
+        isrcs=isrcs,
+        summaries=mirror.summaries,
     )
     return result_metadata(levels, links, metas, data)
 
 
-def test_recordings_with_artists_escapes_and_unknown_mbids(mirror: psycopg.Connection) -> None:
+def test_the_sample_has_one_summary_per_recording(sample_conn: psycopg.Connection) -> None:
+    assert mirror_read.has_summaries(sample_conn)
+    counts = sample_conn.execute(
+        """SELECT (SELECT count(*) FROM musicbrainz.recording),
+            (SELECT count(*) FROM musicbrainz.acoustid_recording_summary)"""
+    ).fetchone()
+    assert counts is not None and counts[0] == counts[1] > 0
+
+
+def test_recordings_with_artists_escapes_and_unknown_mbids(mirror: SampleMirror) -> None:
     got = shaped(mirror, "recordings sources", [(mb.MOON, 3), (mb.ESCAPED, 1), (mb.MISSING_MBID, 2)])
     assert got == {
         "recordings": [
@@ -72,7 +102,7 @@ def test_recordings_with_artists_escapes_and_unknown_mbids(mirror: psycopg.Conne
     }
 
 
-def test_recordingids_and_isrcs(mirror: psycopg.Connection) -> None:
+def test_recordingids_and_isrcs(mirror: SampleMirror) -> None:
     assert shaped(mirror, "1", [(mb.MOON, 1), (mb.MISSING_MBID, 1)]) == {
         "recordings": [{"id": mb.MOON}, {"id": mb.MISSING_MBID}]
     }
@@ -81,14 +111,14 @@ def test_recordingids_and_isrcs(mirror: psycopg.Connection) -> None:
     }
 
 
-def test_redirected_mbid_is_its_target_recording(mirror: psycopg.Connection) -> None:
+def test_redirected_mbid_is_its_target_recording(mirror: SampleMirror) -> None:
     got = shaped(mirror, "recordings sources", [(mb.MOON_OLD, 2), (mb.MOON, 3)])
     assert got == {"recordings": [{"id": mb.MOON, "sources": 5, **MOON_FIELDS}]}
     alone = shaped(mirror, "recordings", [(mb.MOON_OLD, 2)])
     assert alone == {"recordings": [{"id": mb.MOON, **MOON_FIELDS}]}
 
 
-def test_picard_request(mirror: psycopg.Connection) -> None:
+def test_picard_request(mirror: SampleMirror) -> None:
     got = shaped(mirror, "recordings releasegroups releases tracks compress sources", [(mb.MOON, 4)])
     album_group = {
         "id": mb.RG_ALBUM,
@@ -166,7 +196,7 @@ def test_picard_request(mirror: psycopg.Connection) -> None:
     assert releases and all("mediums" in r for r in releases)
 
 
-def test_compress_applies_to_every_release_group(mirror: psycopg.Connection) -> None:
+def test_compress_applies_to_every_release_group(mirror: SampleMirror) -> None:
     """AcoustID compresses only the last release group's artists; both are compressed here."""
     got = shaped(mirror, "recordings releasegroups compress", [(mb.MOON, 1)])
     groups = got["recordings"][0]["releasegroups"]
@@ -175,7 +205,7 @@ def test_compress_applies_to_every_release_group(mirror: psycopg.Connection) -> 
     assert groups[1]["artists"] == VARIOUS
 
 
-def test_beets_request_recordings_releases(mirror: psycopg.Connection) -> None:
+def test_beets_request_recordings_releases(mirror: SampleMirror) -> None:
     got = shaped(mirror, "recordings releases", [(mb.MOON, 1), (mb.ESCAPED, 1)])
     assert got == {
         "recordings": [
@@ -214,7 +244,7 @@ def test_beets_request_recordings_releases(mirror: psycopg.Connection) -> None:
     }
 
 
-def test_release_levels_without_recordings(mirror: psycopg.Connection) -> None:
+def test_release_levels_without_recordings(mirror: SampleMirror) -> None:
     got = shaped(mirror, "releasegroupids releaseids", [(mb.MOON, 1), (mb.MISSING_MBID, 1)])
     assert got == {
         "releasegroups": [
@@ -226,7 +256,7 @@ def test_release_levels_without_recordings(mirror: psycopg.Connection) -> None:
     assert shaped(mirror, "releases", [(mb.ESCAPED, 1)]) == {"releases": []}
 
 
-def test_m2_tolerates_a_track_without_length(mirror: psycopg.Connection) -> None:
+def test_m2_tolerates_a_track_without_length(mirror: SampleMirror) -> None:
     got = shaped(mirror, "2", [(mb.MOON, 1), (mb.MISSING_MBID, 1)])
 
     def medium(release: str, title: str, position: int, count: int, fmt: str | None) -> dict[str, Any]:
@@ -260,7 +290,7 @@ def test_m2_tolerates_a_track_without_length(mirror: psycopg.Connection) -> None
     }  # fmt: skip
 
 
-def test_usermeta_only_for_tracks_musicbrainz_does_not_know(mirror: psycopg.Connection) -> None:
+def test_usermeta_only_for_tracks_musicbrainz_does_not_know(mirror: SampleMirror) -> None:
     metas = (Meta(track="Custom", artist="Someone", album="Alb", album_artist="Band", track_no=3, year=2001),)
     got = shaped(mirror, "recordings releases tracks usermeta", [(mb.MISSING_MBID, 1)], metas)
     assert got == {

@@ -36,10 +36,13 @@ def test_import_and_status(cluster: Cluster, mirror_template: str, tmp_path: Pat
     result = run("musicbrainz", "import", str(dump), "--musicbrainz-db", name, env=env)
     assert result.returncode == 0, result.stderr
     assert "schema sequence 31, replication sequence 160000" in result.stdout
-    assert "46 rows in 18 tables" in result.stdout
-    # Without a terminal: one line per table when it is done (and at most every 5 s before).
+    assert "46 rows in 18 tables; " in result.stdout
+    assert " recording summaries built in " in result.stdout
+    # Without a terminal: one line per table when it is done (and at most every 5 s before),
+    # then one for the recording summaries built from them.
     finished = [line for line in result.stderr.splitlines() if "100%" in line]
-    assert len(finished) == 18 and any(line.startswith("recording ") for line in finished)
+    assert len(finished) == 19 and any(line.startswith("recording ") for line in finished)
+    assert finished[-1].startswith("acoustid_recording_summary ")
     status = run("musicbrainz", "status", "--musicbrainz-db", name, env=env)
     assert "MusicBrainz dump of 2026-07-25 00:00:49.813585+00" in status.stdout
 

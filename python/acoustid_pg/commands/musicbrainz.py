@@ -110,7 +110,8 @@ def run_import(args: argparse.Namespace) -> int:
     total = sum(result.rows.values())
     print(
         f"{args.path}: MusicBrainz dump of {header.timestamp} (schema sequence {header.schema_sequence}, "
-        f"replication sequence {header.replication_sequence}): {total:,} rows in {len(result.rows)} tables"
+        f"replication sequence {header.replication_sequence}): {total:,} rows in {len(result.rows)} tables; "
+        f"{result.summary_rows:,} recording summaries built in {result.summary_seconds:.1f} s"
     )
     return 0
 

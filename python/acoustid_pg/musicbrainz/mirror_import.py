@@ -7,7 +7,9 @@ grants), in one transaction per table that also records it in
 half loaded, and running it again on the same dump skips the tables already staged.
 Once every table is staged, one short transaction drops the live tables and moves the
 staged ones into ``musicbrainz``: readers see the old mirror until that commit and the new
-one after it, and any failure before it leaves the old mirror exactly as it was.
+one after it, and any failure before it leaves the old mirror exactly as it was. Just before
+the swap, the per-recording summaries that lookups read (``summary``) are built from the
+staged tables into the staging schema, and swapped in with them.
 
 The bytes of each file go to COPY as they are (PostgreSQL's text format is the dump's
 format), so PostgreSQL checks the encoding, column count and types; its complaint is
@@ -17,6 +19,7 @@ reported with the file and line it names.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +28,7 @@ from typing import Any, Final
 import psycopg
 from psycopg import sql
 
-from . import tables
+from . import summary, tables
 from .dump import DumpError, DumpHeader, DumpTable, open_dump, read_chunks
 
 STAGING: Final = "musicbrainz_import"
@@ -53,6 +56,8 @@ class ImportResult:
     header: DumpHeader
     rows: dict[str, int] = field(default_factory=dict)
     resumed: list[str] = field(default_factory=list)
+    summary_rows: int = 0  # rows of musicbrainz.acoustid_recording_summary (one per recording)
+    summary_seconds: float = 0.0  # the time its build took
 
 
 def _ignore(progress: TableProgress) -> None:
@@ -82,6 +87,9 @@ def import_dump(conn: psycopg.Connection[Any], path: Path, *, progress: Progress
             for name in tables.TABLES:
                 if name not in staged:  # MusicBrainz leaves empty tables out of a dump
                     result.rows[name] = _load_empty(conn, dump.header, name)
+            started = time.monotonic()
+            result.summary_rows = _build_summary(conn, progress)
+            result.summary_seconds = time.monotonic() - started
             _swap(conn, dump.header, str(path))
             return result
     finally:
@@ -144,6 +152,17 @@ def _load_table(
         conn.execute(sql.SQL("ANALYZE {}").format(target))
         _record(conn, header, table.name, rows)
     progress(TableProgress(table.name, done, table.size, rows, finished=True))
+    return rows
+
+
+def _build_summary(conn: psycopg.Connection[Any], progress: Progress) -> int:
+    """The per-recording summaries of the staged tables, staged in turn (rebuilt by every run)."""
+    progress(TableProgress(summary.TABLE, 0, 0, 0))
+    with conn.transaction():
+        rows = summary.build(conn, tables.SCHEMA, STAGING)
+        _copy_indexes_and_grants(conn, summary.TABLE)
+        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(STAGING, summary.TABLE)))
+    progress(TableProgress(summary.TABLE, 0, 0, rows, finished=True))
     return rows
 
 
@@ -262,7 +281,7 @@ def _record(conn: psycopg.Connection[Any], header: DumpHeader, name: str, rows: 
 def _swap(conn: psycopg.Connection[Any], header: DumpHeader, source: str) -> None:
     """Replace every live table by its staged copy, all in one transaction."""
     with conn.transaction():
-        for name in tables.TABLES:
+        for name in (*tables.TABLES, summary.TABLE):
             conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(tables.SCHEMA, name)))
             conn.execute(
                 sql.SQL("ALTER TABLE {} SET SCHEMA {}").format(

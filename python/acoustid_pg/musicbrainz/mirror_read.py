@@ -4,6 +4,11 @@ Only the tables and columns that both our mirror and a MusicBrainz server's own 
 have are read, so ``--musicbrainz-dsn`` can point at either. One statement reads all the
 MBIDs of a lookup at once; MBIDs that MusicBrainz merged away are followed through
 ``recording_gid_redirect`` to the recording they now belong to.
+
+Our own mirror also holds ``acoustid_recording_summary`` (built by each import, see
+``summary``): with ``summaries=True`` each MBID is one probe of that table (two for a
+redirected one) instead of some fifty probes of MusicBrainz's tables. Both paths give the
+same ``MirrorData``; a real MusicBrainz database has no summaries and takes the other one.
 """
 
 from __future__ import annotations
@@ -196,6 +201,31 @@ CROSS JOIN LATERAL (
 """
 
 
+# The summary path: one row per requested MBID found, the appearances only when releases
+# are asked for (left unread, and so never decompressed, otherwise).
+_SUMMARIES = """
+SELECT q.n, s.id, s.gid::text, s.name, s.length, s.artist_credit, s.artists,
+    CASE WHEN %(isrcs)s THEN s.isrcs END,
+    CASE WHEN %(releases)s THEN s.appearances END
+FROM unnest(%(mbids)s::uuid[]) WITH ORDINALITY AS q (gid, n)
+CROSS JOIN LATERAL (
+    SELECT own.* FROM musicbrainz.acoustid_recording_summary AS own WHERE own.gid = q.gid
+    UNION ALL
+    SELECT target.*
+    FROM musicbrainz.recording_gid_redirect AS rd
+    JOIN musicbrainz.acoustid_recording_summary AS target ON target.id = rd.new_id
+    WHERE rd.gid = q.gid
+    LIMIT 1
+) AS s
+"""
+
+
+def has_summaries(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the database on ``conn`` is our mirror, with its recording summaries."""
+    row = conn.execute("SELECT to_regclass('musicbrainz.acoustid_recording_summary') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
 def read(
     conn: psycopg.Connection[Any],
     mbids: Collection[uuid.UUID],
@@ -203,12 +233,19 @@ def read(
     releases: bool = False,
     release_groups: bool = False,
     isrcs: bool = False,
+    summaries: bool = False,
 ) -> MirrorData:
-    """The mirror's rows for ``mbids``: recordings always, the rest when asked (one statement)."""
+    """The mirror's rows for ``mbids``: recordings always, the rest when asked (one statement).
+
+    ``summaries`` reads them from ``acoustid_recording_summary`` (our mirror has it: see
+    ``has_summaries``), otherwise from MusicBrainz's own tables.
+    """
     data = MirrorData()
     if not mbids:
         return data
     requested = list(mbids)
+    if summaries:
+        return _read_summaries(conn, requested, releases or release_groups, release_groups, isrcs)
     if not (releases or release_groups):
         return _read_recordings(conn, requested, isrcs)
     params = {
@@ -281,6 +318,43 @@ def _read_recordings(conn: psycopg.Connection[Any], requested: list[uuid.UUID], 
         data.recordings[requested[n - 1]] = by_id[rid]
         data.artists[credit] = [_artist(*artist) for artist in artists or ()]
     return data
+
+
+def _read_summaries(
+    conn: psycopg.Connection[Any], requested: list[uuid.UUID], releases: bool, groups: bool, isrcs: bool
+) -> MirrorData:
+    data = MirrorData()
+    by_id: dict[int, Recording] = {}
+    rows = conn.execute(_SUMMARIES, {"mbids": requested, "isrcs": isrcs, "releases": releases})
+    for n, rid, gid, title, length, credit, artists, codes, appearances in rows:
+        recording = by_id.get(rid)
+        data.recordings[requested[n - 1]] = recording or Recording(rid, gid, title, length, credit)
+        if recording is not None:
+            continue
+        recording = by_id[rid] = data.recordings[requested[n - 1]]
+        recording.isrcs = list(codes or ())
+        data.artists[credit] = artists or []
+        if appearances is not None:
+            _add_appearances(data, rid, appearances, groups)
+    return data
+
+
+def _add_appearances(data: MirrorData, recording: int, appearances: list[Any], groups: bool) -> None:
+    """A summary's tracks, releases, release groups and credits (arrays in the build's order)."""
+    tracks, releases, release_groups, credits = appearances
+    data.tracks[recording] = [TrackRow(recording, *track) for track in tracks]
+    known = data.releases
+    for rid, gid, title, credit, group, medium_count, track_count, events in releases:
+        if rid not in known:
+            known[rid] = Release(
+                rid, gid, title, credit, group, medium_count, track_count, [ReleaseEvent(*e) for e in events]
+            )
+    if groups:
+        for rid, gid, title, credit, primary, secondary in release_groups:
+            if rid not in data.release_groups:
+                data.release_groups[rid] = ReleaseGroup(rid, gid, title, credit, primary, secondary)
+    for credit, artists in credits:
+        data.artists[credit] = artists
 
 
 def _artist(gid: str, name: str, join_phrase: str) -> dict[str, str]:

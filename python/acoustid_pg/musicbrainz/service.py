@@ -7,7 +7,9 @@ the AcoustID web service's answer (``recordings``, ``releasegroups`` or ``releas
 together, in one pass, from the ``acoustid_musicbrainz`` database or from an existing
 MusicBrainz database (``Settings.musicbrainz_dsn``). With ``unknown_mbids`` (a Redis
 cache, ``UnknownMbidCache``), MBIDs the mirror lacked within the last hour are not looked
-for again.
+for again. Our mirror is read through its per-recording summaries; a MusicBrainz database
+(which has none) through MusicBrainz's own tables: which one is found out once, on the
+first read.
 """
 
 from __future__ import annotations
@@ -44,12 +46,17 @@ def _no_progress(progress: Any) -> None:
 
 
 class MusicBrainz:
-    """Metadata from the MusicBrainz mirror; ``reads`` counts the mirror reads made."""
+    """Metadata from the MusicBrainz mirror; ``reads`` counts the mirror reads made.
+
+    ``summaries`` says whether reads use the mirror's recording summaries: None until the
+    first read finds out (set it to False to read MusicBrainz's tables instead).
+    """
 
     def __init__(self, pools: Pools, unknown_mbids: UnknownMbidCache | None = None) -> None:
         self._pools = pools
         self.unknown_mbids = unknown_mbids
         self.reads = 0
+        self.summaries: bool | None = None
 
     def metadata(
         self, results: Sequence[TrackLinks], meta: str | Iterable[str] | None
@@ -78,7 +85,11 @@ class MusicBrainz:
         releases, groups, isrcs = shapes.needs(levels)
         self.reads += 1
         with self._pools.connection(MUSICBRAINZ, "MusicBrainz metadata", read_only=True) as conn:
-            data = mirror_read.read(conn, wanted, releases=releases, release_groups=groups, isrcs=isrcs)
+            if self.summaries is None:
+                self.summaries = mirror_read.has_summaries(conn)
+            data = mirror_read.read(
+                conn, wanted, releases=releases, release_groups=groups, isrcs=isrcs, summaries=self.summaries
+            )
         if cache is not None:
             cache.remember(wanted - data.recordings.keys())
         return data
