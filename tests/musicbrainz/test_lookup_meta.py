@@ -17,6 +17,7 @@ from acoustid_pg.errors import InvalidArgumentError, SettingsError
 from acoustid_pg.settings import Settings
 from tests.support import musicbrainz_sample as mb
 from tests.support.driver import new_submitter, walk
+from tests.support.fixtures_cluster import new_database
 from tests.support.management import Deployment, server_conninfo
 
 ALVA_AND_SAKAMOTO = [
@@ -128,6 +129,33 @@ def test_init_creates_the_mirror_database(cluster: Cluster) -> None:
         dsn=server_conninfo(cluster), names=names, musicbrainz_dsn="dbname=other"
     )
     assert deploy.deployed_databases(external) == ("app", "fingerprint", "ingest")
+
+
+def test_a_musicbrainz_database_without_summaries_is_read_from_its_tables(
+    cluster: Cluster, mb_deployment: Deployment, tracks: dict[str, list[int]], sample_mirror_template: str
+) -> None:
+    """A real MusicBrainz database has no acoustid_recording_summary: the same answers, read
+    from MusicBrainz's tables (found out once, on the first read)."""
+    (ours,) = mb_deployment.client.lookup(tracks["moon"], 100, meta="recordings releases sources")
+    assert mb_deployment.client.musicbrainz.summaries is True
+    bare = new_database(cluster, prefix="musicbrainz_bare", template=sample_mirror_template)
+    with psycopg.connect(cluster.conninfo(bare), autocommit=True) as conn:
+        conn.execute("DROP TABLE musicbrainz.acoustid_recording_summary")
+    names = {db: mb_deployment.names[db] for db in ("app", "fingerprint", "ingest")}
+    with acoustid_pg.connect(
+        server_conninfo(cluster), **names, musicbrainz_dsn=cluster.conninfo(bare)
+    ) as client:
+        assert client.musicbrainz.summaries is None
+        for meta in (
+            "recordings releases sources",
+            "recordings releasegroups releases tracks compress sources",
+        ):
+            (match,) = client.lookup(tracks["moon"], 100, meta=meta)
+            assert client.musicbrainz.summaries is False
+            (expected,) = mb_deployment.client.lookup(tracks["moon"], 100, meta=meta)
+            assert match.metadata == expected.metadata
+        assert match.metadata["recordings"][0]["releasegroups"]
+    assert ours.metadata["recordings"][0]["releases"][0]["id"] == mb.REL_ALBUM
 
 
 def test_pyacoustid_reads_titles_and_artists(mb_deployment: Deployment, tracks: dict[str, list[int]]) -> None:

@@ -48,7 +48,9 @@ class SampleMirror:
 
 
 @pytest.fixture(scope="module")
-def sample_conn(tmp_path_factory: pytest.TempPathFactory, cluster: Any, mirror_template: str) -> Iterator[Any]:
+def sample_conn(
+    tmp_path_factory: pytest.TempPathFactory, cluster: Any, mirror_template: str
+) -> Iterator[Any]:
     from tests.support.fixtures_cluster import new_database
 
     name = new_database(cluster, prefix="musicbrainz_shapes", template=mirror_template)

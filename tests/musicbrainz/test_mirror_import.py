@@ -74,6 +74,7 @@ def test_swapped_tables_keep_indexes_owner_and_grants(
     import_dump(mirror_conn, write_sample(tmp_path / "mbdump.tar.bz2"))
     assert shape() == before
     assert any("recording_idx_gid" in row[3] for row in before)
+    assert any(row[0] == "acoustid_recording_summary" and "(gid)" in row[3] for row in before)
     readable = mirror_conn.execute(
         "SELECT has_table_privilege('acoustid_reader', 'musicbrainz.track', 'SELECT')"
     ).fetchone()
@@ -103,11 +104,11 @@ def test_reimport_replaces_without_an_empty_moment(
         *SAMPLE["recording"],
         {"id": 4, "gid": str(uuid.uuid4()), "name": "New", "artist_credit": 2},
     ]
-    seen: list[int] = []
+    seen: list[tuple[int, int]] = []
     with psycopg.connect(cluster.conninfo(mirror_dbname), autocommit=True) as reader:
 
         def watch(progress: TableProgress) -> None:
-            seen.append(count(reader, "recording"))
+            seen.append((count(reader, "recording"), count(reader, "acoustid_recording_summary")))
 
         import_dump(
             mirror_conn,
@@ -115,7 +116,15 @@ def test_reimport_replaces_without_an_empty_moment(
             progress=watch,
         )
         assert count(reader, "recording") == 4
-    assert seen and set(seen) == {3}  # the old mirror, whole, until the swap
+        # The summaries were rebuilt from the new dump and swapped in with its tables.
+        assert count(reader, "acoustid_recording_summary") == 4
+        new = reader.execute(
+            "SELECT name FROM musicbrainz.acoustid_recording_summary WHERE gid = %s",
+            [newer["recording"][-1]["gid"]],
+        ).fetchone()
+        assert new == ("New",)
+    # The old mirror, whole with its summaries, until the swap (also while they were built).
+    assert seen and set(seen) == {(3, 3)}
 
 
 @pytest.mark.parametrize(
@@ -149,6 +158,7 @@ def test_bad_file_is_named_and_the_old_mirror_stays(
     with pytest.raises(DumpError, match=message):
         import_dump(mirror_conn, bad)
     assert counts(mirror_conn) == expected_counts()
+    assert count(mirror_conn, "acoustid_recording_summary") == 3  # the old summaries stay too
     dump = mirror_conn.execute("SELECT dump_timestamp::text FROM musicbrainz.mirror_dump").fetchone()
     assert dump == ("2026-07-25 00:00:49.813585+00",)
 

@@ -53,12 +53,14 @@ def test_up_down_up_is_identical(
             "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'musicbrainz%'"
         ).fetchall()
         assert schemas == []
-        assert migrate.upgrade(conn, "musicbrainz") == 1
+        assert migrate.upgrade(conn, "musicbrainz") == 2  # the mirror, its recording summaries
     assert schema_dump(cluster, dbname) == schema_dump(cluster, mirror_template)
 
 
 def test_reader_reads_and_cannot_write(mirror_conn: psycopg.Connection) -> None:
     mirror_conn.execute("SET ROLE acoustid_reader")
     assert mirror_conn.execute("SELECT count(*) FROM musicbrainz.track").fetchone() == (0,)
+    summaries = mirror_conn.execute("SELECT count(*) FROM musicbrainz.acoustid_recording_summary")
+    assert summaries.fetchone() == (0,)
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         mirror_conn.execute("INSERT INTO musicbrainz.iso_3166_1 VALUES (1, 'GB')")

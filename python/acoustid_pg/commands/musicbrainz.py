@@ -84,7 +84,12 @@ class TableProgressBar:
         if not (self.tty or progress.finished or now - self.logged >= LOG_INTERVAL):
             return
         self.logged = now
-        fraction = progress.bytes_done / progress.bytes_total if progress.bytes_total else 1.0
+        # No bytes to count (an empty file, or the summaries built from the loaded tables):
+        # nothing until it is done.
+        if progress.bytes_total:
+            fraction = progress.bytes_done / progress.bytes_total
+        else:
+            fraction = 1.0 if progress.finished else 0.0
         filled = int(30 * fraction)
         rate = progress.rows / max(now - self.started, 1e-6)
         line = (
