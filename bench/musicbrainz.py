@@ -10,6 +10,11 @@ averages are close (about 1.4 tracks per recording, 10 per medium, 1.1 media per
 but its spread is not: a popular recording is on dozens of releases, and lookups ask for
 popular recordings more often, so real lookups read more releases than these. Ids and MBIDs
 are derived from row numbers, so every run writes the same dump.
+
+Lookups read our mirror through its per-recording summaries (``acoustid_recording_summary``,
+built at the end of the import, whose time the import's rows/s includes); the cost of each
+level is also given on the fallback path, the statement over MusicBrainz's own tables that
+a real MusicBrainz database (``--musicbrainz-dsn``) is read with.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import psycopg
 from acoustid_pg import migrate
 from acoustid_pg.cluster import Cluster
 from acoustid_pg.lookup import Mbid
-from acoustid_pg.musicbrainz import mirror_read
+from acoustid_pg.musicbrainz import mirror_read, summary
 from acoustid_pg.musicbrainz.dump_writer import DumpWriter, full_row
 from acoustid_pg.musicbrainz.shapes import needs, parse_meta, result_metadata
 
@@ -267,12 +272,18 @@ def run(cluster: Cluster, recordings: int) -> None:
         archive = path.stat().st_size
     with psycopg.connect(cluster.conninfo(name), autocommit=True) as conn:
         size = _size(conn)
+        summary_size = _size(conn, summary.TABLE)
         meta_load = load_average()
         meta_rows = meta_costs(conn, recordings)
-    rows = sum(count for _, count, _ in imported.tables)
+    dump_tables = [item for item in imported.tables if item[0] != summary.TABLE]
+    built = [item for item in imported.tables if item[0] == summary.TABLE]
+    rows = sum(count for _, count, _ in dump_tables)
     table_rows = [
         [table, f"{count:,}", f"{rate:,.0f}"]
-        for table, count, rate in sorted(imported.tables, key=lambda item: -item[1])[:6]
+        for table, count, rate in sorted(dump_tables, key=lambda item: -item[1])[:6]
+    ]
+    table_rows += [
+        [f"{table} (built after the load)", f"{count:,}", f"{rate:,.0f}"] for table, count, rate in built
     ]
     print_table(
         f"MusicBrainz dump import, `acoustid-pg musicbrainz import` ({recordings:,} recordings, {path.name} "
@@ -280,16 +291,21 @@ def run(cluster: Cluster, recordings: int) -> None:
         ["table", "rows", "rows/s"],
         [
             *table_rows,
-            ["all tables (with index builds and swap)", f"{rows:,}", f"{rows / imported.seconds:,.0f}"],
+            [
+                "all tables (with index builds, summaries and swap)",
+                f"{rows:,}",
+                f"{rows / imported.seconds:,.0f}",
+            ],
         ],
     )
     peak = imported.peak_rss_kib / 1024
     print(f"import: {imported.seconds:.1f} s, peak RSS of the import process {peak:,.0f} MiB; ", end="")
-    print(f"mirror size on disk: {_mb(size)}")
+    print(f"mirror size on disk: {_mb(size)}, of which the recording summaries {_mb(summary_size)}")
     print_table(
         f"Added cost of meta per lookup ({RESULTS} results x {MBIDS_PER_RESULT} MBIDs, {LOOKUPS} lookups, "
-        f"mirror read + JSON shaping; load {meta_load})",
-        ["meta", "p50 ms", "p99 ms", "prewarmed p50", "p99"],
+        f"mirror read + JSON shaping; summaries: our mirror, fallback: a MusicBrainz database; "
+        f"load {meta_load})",
+        ["meta", "read", "p50 ms", "p99 ms", "prewarmed p50", "p99"],
         meta_rows,
     )
 
@@ -339,24 +355,29 @@ def meta_costs(conn: psycopg.Connection[Any], recordings: int, seed: int = 3) ->
          for _ in range(RESULTS)]
         for _ in range(LOOKUPS)
     ]  # fmt: skip
-    cold = [_level_times(conn, meta, requests) for meta in META_LEVELS]
+    paths = [(meta, path) for meta in META_LEVELS for path in ("summaries", "fallback")]
+    cold = [_level_times(conn, meta, requests, path == "summaries") for meta, path in paths]
     conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
     conn.execute(
         """SELECT pg_prewarm(c.oid) FROM pg_class AS c
         WHERE c.relnamespace = 'musicbrainz'::regnamespace AND c.relkind IN ('r', 'i')"""
     ).fetchall()
-    warm = [_level_times(conn, meta, requests) for meta in META_LEVELS]
-    return [[meta, *a, *b] for meta, a, b in zip(META_LEVELS, cold, warm)]
+    warm = [_level_times(conn, meta, requests, path == "summaries") for meta, path in paths]
+    return [[meta, path, *a, *b] for (meta, path), a, b in zip(paths, cold, warm)]
 
 
-def _level_times(conn: psycopg.Connection[Any], meta: str, requests: list[list[list[Mbid]]]) -> list[str]:
+def _level_times(
+    conn: psycopg.Connection[Any], meta: str, requests: list[list[list[Mbid]]], summaries: bool
+) -> list[str]:
     levels = parse_meta(meta)
     releases, groups, isrcs = needs(levels)
     times = []
     for results in requests:
         started = time.perf_counter()
         wanted = {link.mbid for links in results for link in links}
-        data = mirror_read.read(conn, wanted, releases=releases, release_groups=groups, isrcs=isrcs)
+        data = mirror_read.read(
+            conn, wanted, releases=releases, release_groups=groups, isrcs=isrcs, summaries=summaries
+        )
         for links in results:
             result_metadata(levels, links, (), data)
         times.append((time.perf_counter() - started) * 1000)
@@ -364,10 +385,13 @@ def _level_times(conn: psycopg.Connection[Any], meta: str, requests: list[list[l
     return [f"{times[len(times) // 2]:.2f}", f"{times[int(len(times) * 0.99)]:.2f}"]
 
 
-def _size(conn: psycopg.Connection[Any]) -> int:
+def _size(conn: psycopg.Connection[Any], table: str | None = None) -> int:
+    """The mirror's tables on disk (with indexes and TOAST), or ``table``'s alone."""
     row = conn.execute(
         "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class AS c "
-        "WHERE c.relnamespace = 'musicbrainz'::regnamespace AND c.relkind = 'r'"
+        "WHERE c.relnamespace = 'musicbrainz'::regnamespace AND c.relkind = 'r' "
+        "AND (%(table)s::text IS NULL OR c.relname = %(table)s)",
+        {"table": table},
     ).fetchone()
     return int(row[0]) if row and row[0] else 0
 
