@@ -1,2 +1,3 @@
--- Drops the per-recording summaries; lookups read the MusicBrainz tables themselves again.
+-- Drops the per-recording summaries: lookups read MusicBrainz's own tables again,
+-- as they do from a MusicBrainz database that is not our mirror.
 DROP TABLE musicbrainz.acoustid_recording_summary;

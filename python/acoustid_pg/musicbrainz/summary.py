@@ -31,9 +31,9 @@ INSERT INTO {s}.acoustid_recording_summary
     (gid, id, name, length, artist_credit, artists, isrcs, appearances)
 WITH credits AS (
     SELECT acn.artist_credit AS id,
-        jsonb_agg(CASE WHEN coalesce(acn.join_phrase, '') = ''
-                THEN jsonb_build_object('id', a.gid, 'name', acn.name)
-                ELSE jsonb_build_object('id', a.gid, 'name', acn.name, 'joinphrase', acn.join_phrase) END
+        json_agg(CASE WHEN coalesce(acn.join_phrase, '') = ''
+                THEN json_build_object('id', a.gid, 'name', acn.name)
+                ELSE json_build_object('id', a.gid, 'name', acn.name, 'joinphrase', acn.join_phrase) END
             ORDER BY acn.position) AS artists
     FROM {s}.artist_credit_name AS acn
     INNER JOIN {s}.artist AS a ON acn.artist = a.id
@@ -41,7 +41,7 @@ WITH credits AS (
 ),
 events AS (
     SELECT e.release,
-        jsonb_agg(jsonb_build_array(e.country, e.date_year, e.date_month, e.date_day)
+        json_agg(json_build_array(e.country, e.date_year, e.date_month, e.date_day)
             ORDER BY e.date_year NULLS LAST, e.date_month NULLS LAST, e.date_day NULLS LAST,
                 e.country NULLS LAST) AS events
     FROM (
@@ -61,7 +61,7 @@ media AS (
 ),
 releases AS (
     SELECT r.id, r.release_group, r.artist_credit,
-        jsonb_build_array(r.id, r.gid, r.name, r.artist_credit, r.release_group,
+        json_build_array(r.id, r.gid, r.name, r.artist_credit, r.release_group,
             coalesce(media.medium_count, 0), coalesce(media.track_count, 0),
             coalesce(events.events, '[]')) AS summary
     FROM {s}.release AS r
@@ -69,14 +69,14 @@ releases AS (
     LEFT JOIN events ON r.id = events.release
 ),
 secondary_types AS (
-    SELECT j.release_group, jsonb_agg(st.name ORDER BY st.child_order, st.name) AS names
+    SELECT j.release_group, json_agg(st.name ORDER BY st.child_order, st.name) AS names
     FROM {s}.release_group_secondary_type_join AS j
     INNER JOIN {s}.release_group_secondary_type AS st ON j.secondary_type = st.id
     GROUP BY j.release_group
 ),
 release_groups AS (
     SELECT rg.id, rg.artist_credit,
-        jsonb_build_array(rg.id, rg.gid, rg.name, rg.artist_credit, pt.name,
+        json_build_array(rg.id, rg.gid, rg.name, rg.artist_credit, pt.name,
             coalesce(secondary_types.names, '[]')) AS summary
     FROM {s}.release_group AS rg
     LEFT JOIN {s}.release_group_primary_type AS pt ON rg.type = pt.id
@@ -84,7 +84,7 @@ release_groups AS (
 ),
 tracks AS MATERIALIZED (
     SELECT t.recording, m.release, t.artist_credit, m.position AS medium_position, t.position,
-        jsonb_build_array(t.gid, t.position, t.name, t.artist_credit, t.length, m.position,
+        json_build_array(t.gid, t.position, t.name, t.artist_credit, t.length, m.position,
             m.track_count, m.name, mf.name, m.release) AS summary
     FROM {s}.track AS t
     INNER JOIN {s}.medium AS m ON t.medium = m.id
@@ -97,24 +97,24 @@ appearances AS MATERIALIZED (
 ),
 recording_tracks AS (
     SELECT tracks.recording,
-        jsonb_agg(tracks.summary ORDER BY tracks.release, tracks.medium_position, tracks.position) AS rows
+        json_agg(tracks.summary ORDER BY tracks.release, tracks.medium_position, tracks.position) AS rows
     FROM tracks
     GROUP BY tracks.recording
 ),
 recording_releases AS (
-    SELECT a.recording, jsonb_agg(releases.summary) AS rows
+    SELECT a.recording, json_agg(releases.summary) AS rows
     FROM appearances AS a
     INNER JOIN releases ON a.release = releases.id
     GROUP BY a.recording
 ),
 recording_groups AS (
-    SELECT g.recording, jsonb_agg(release_groups.summary) AS rows
+    SELECT g.recording, json_agg(release_groups.summary) AS rows
     FROM (SELECT DISTINCT a.recording, a.release_group FROM appearances AS a) AS g
     INNER JOIN release_groups ON g.release_group = release_groups.id
     GROUP BY g.recording
 ),
 recording_credits AS (
-    SELECT named.recording, jsonb_agg(jsonb_build_array(named.artist_credit, credits.artists)) AS rows
+    SELECT named.recording, json_agg(json_build_array(named.artist_credit, credits.artists)) AS rows
     FROM (
         SELECT tracks.recording, tracks.artist_credit FROM tracks
         UNION
@@ -134,7 +134,7 @@ recording_isrcs AS (
 )
 SELECT rec.gid, rec.id, rec.name, rec.length, rec.artist_credit, credits.artists, recording_isrcs.codes,
     CASE WHEN recording_tracks.recording IS NOT NULL THEN
-        jsonb_build_array(recording_tracks.rows, coalesce(recording_releases.rows, '[]'),
+        json_build_array(recording_tracks.rows, coalesce(recording_releases.rows, '[]'),
             coalesce(recording_groups.rows, '[]'), coalesce(recording_credits.rows, '[]'))
     END
 FROM {s}.recording AS rec
