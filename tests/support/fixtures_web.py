@@ -46,3 +46,14 @@ def web_deployment(
 def web_db(web_deployment: Deployment) -> Deployment:
     web_deployment.reset()
     return web_deployment
+
+
+@pytest.fixture(params=["summaries", "fallback"])
+def mirror_read_path(request: pytest.FixtureRequest, web_deployment: Deployment) -> Iterator[str]:
+    """Runs a test once per way of reading the mirror: our recording summaries, and the
+    statement over MusicBrainz's own tables that a real MusicBrainz database gets."""
+    musicbrainz = web_deployment.client.musicbrainz
+    musicbrainz.summaries = request.param == "summaries"
+    yield request.param
+    assert musicbrainz.summaries is (request.param == "summaries")  # nothing switched it meanwhile
+    musicbrainz.summaries = None

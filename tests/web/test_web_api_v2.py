@@ -274,7 +274,7 @@ def test_gzip_body_and_double_slashes(server: RunningApp, ids: dict[str, int]) -
 
 
 def test_lookup_with_musicbrainz_metadata_as_picard_and_pyacoustid_read_it(
-    server: RunningApp, ids: dict[str, int], web_db: Deployment
+    server: RunningApp, ids: dict[str, int], web_db: Deployment, mirror_read_path: str
 ) -> None:
     add_fingerprint(web_db, ids["track1"])
     web_db.fp.execute(

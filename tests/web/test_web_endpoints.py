@@ -106,7 +106,7 @@ def test_trackid_follows_merges_and_echoes_the_asked_gid(
 
 
 def test_usermeta_gives_recordings_pyacoustid_can_read(
-    server: RunningApp, ids: dict[str, int], web_db: Deployment
+    server: RunningApp, ids: dict[str, int], web_db: Deployment, mirror_read_path: str
 ) -> None:
     add_fingerprint(web_db, ids["track1"])
     form = {"client": "app1key", "duration": str(LENGTH), "fingerprint": FP, "meta": "recordings usermeta"}
