@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from acoustid_pg.cluster import Cluster
-from acoustid_pg.musicbrainz import tables
+from acoustid_pg.musicbrainz import mirror_read, tables
 from acoustid_pg.musicbrainz.dump import DumpError
 from acoustid_pg.musicbrainz.mirror_import import TableProgress, import_dump
 from tests.support.musicbrainz_sample import ESCAPED, ESCAPED_TITLE, MOON, SAMPLE, write_sample
@@ -79,6 +79,19 @@ def test_swapped_tables_keep_indexes_owner_and_grants(
         "SELECT has_table_privilege('acoustid_reader', 'musicbrainz.track', 'SELECT')"
     ).fetchone()
     assert readable == (True,)
+
+
+def test_summaries_are_read_only_where_an_import_built_them(
+    mirror_conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    assert mirror_read.has_summaries(mirror_conn)  # empty: the first import builds both
+    import_dump(mirror_conn, write_sample(tmp_path / "mbdump.tar.bz2"))
+    assert mirror_read.has_summaries(mirror_conn)
+    # A mirror migrated from before the summaries: its tables hold a dump, its summaries nothing.
+    mirror_conn.execute("TRUNCATE musicbrainz.acoustid_recording_summary")
+    assert not mirror_read.has_summaries(mirror_conn)
+    mirror_conn.execute("DROP TABLE musicbrainz.acoustid_recording_summary")  # a MusicBrainz database
+    assert not mirror_read.has_summaries(mirror_conn)
 
 
 @pytest.mark.parametrize("sequence", [27, 29, 30])

@@ -221,8 +221,18 @@ CROSS JOIN LATERAL (
 
 
 def has_summaries(conn: psycopg.Connection[Any]) -> bool:
-    """Whether the database on ``conn`` is our mirror, with its recording summaries."""
+    """Whether the database on ``conn`` is our mirror, with its recording summaries.
+
+    A MusicBrainz database has no summary table; a mirror migrated from before the summaries
+    has an empty one until its next import: both are read from MusicBrainz's tables.
+    """
     row = conn.execute("SELECT to_regclass('musicbrainz.acoustid_recording_summary') IS NOT NULL").fetchone()
+    if not (row and row[0]):
+        return False
+    row = conn.execute(
+        """SELECT EXISTS (SELECT FROM musicbrainz.acoustid_recording_summary)
+            OR NOT EXISTS (SELECT FROM musicbrainz.recording)"""
+    ).fetchone()
     return bool(row and row[0])
 
 

@@ -49,7 +49,9 @@ class MusicBrainz:
     """Metadata from the MusicBrainz mirror; ``reads`` counts the mirror reads made.
 
     ``summaries`` says whether reads use the mirror's recording summaries: None until the
-    first read finds out (set it to False to read MusicBrainz's tables instead).
+    first read finds out, and again after an import through this object (set it to False to
+    read MusicBrainz's tables instead). A server whose mirror was migrated to summaries but
+    not imported since reads MusicBrainz's tables until it restarts after the next import.
     """
 
     def __init__(self, pools: Pools, unknown_mbids: UnknownMbidCache | None = None) -> None:
@@ -98,7 +100,9 @@ class MusicBrainz:
         """Load a MusicBrainz data dump into the mirror (see acoustid_pg.musicbrainz.mirror_import)."""
         check_importable(self._pools.settings)
         with self._pools.connection(MUSICBRAINZ, "MusicBrainz import") as conn:
-            return import_dump(conn, path, progress=progress)
+            result = import_dump(conn, path, progress=progress)
+        self.summaries = None  # built now: find out again on the next read
+        return result
 
     def follow_merges(
         self, *, unknown_after: timedelta = merges.UNKNOWN_AFTER, report: merges.Report = _no_progress
