@@ -338,14 +338,12 @@ def _read_summaries(
     rows = conn.execute(_SUMMARIES, {"mbids": requested, "isrcs": isrcs, "releases": releases})
     for n, rid, gid, title, length, credit, artists, codes, appearances in rows:
         recording = by_id.get(rid)
-        data.recordings[requested[n - 1]] = recording or Recording(rid, gid, title, length, credit)
-        if recording is not None:
-            continue
-        recording = by_id[rid] = data.recordings[requested[n - 1]]
-        recording.isrcs = list(codes or ())
-        data.artists[credit] = artists or []
-        if appearances is not None:
-            _add_appearances(data, rid, appearances, groups)
+        if recording is None:  # two MBIDs of one recording: its summary is read twice, used once
+            recording = by_id[rid] = Recording(rid, gid, title, length, credit, list(codes or ()))
+            data.artists[credit] = artists or []
+            if appearances is not None:
+                _add_appearances(data, rid, appearances, groups)
+        data.recordings[requested[n - 1]] = recording
     return data
 
 
