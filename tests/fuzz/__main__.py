@@ -5,7 +5,9 @@ committed corpus in ``tests/fuzz/corpus/<target>/``.
 New inputs the fuzzer finds go to a scratch copy (``build/fuzz/<target>/``), so a run does
 not add thousands of files to the tree; an input that breaks the property (or runs out of
 time or memory) is written into the committed corpus directory, where the replay test
-(``test_fuzz_corpus.py``) fails on it until it is fixed. Exits non-zero if any target failed.
+(``test_fuzz_corpus.py``) fails on it until it is fixed. ``--keep`` merges into the committed
+corpus only the inputs that reach coverage it does not (libFuzzer's ``-merge=1``).
+Exits non-zero if any target failed.
 """
 
 from __future__ import annotations
@@ -50,16 +52,17 @@ def environment(target: str) -> Iterator[dict[str, str]]:
         yield {**env, "ACOUSTID_FUZZ_DATABASES": json.dumps(spec)}
 
 
-def run(target: str, seconds: int) -> bool:
+def child(target: str, *libfuzzer: str) -> list[str]:
+    return [sys.executable, "-m", "tests.fuzz.child", target, *libfuzzer]
+
+
+def run(target: str, seconds: int, keep: bool) -> bool:
     committed = CORPUS / target
     work = SCRATCH / target
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     log = SCRATCH / f"{target}.log"
-    args = [
-        sys.executable,
-        "-m",
-        "tests.fuzz.child",
+    args = child(
         target,
         f"-max_total_time={seconds}",
         f"-max_len={MAX_LEN[target]}",
@@ -69,10 +72,14 @@ def run(target: str, seconds: int) -> bool:
         "-print_final_stats=1",
         str(work),
         str(committed),
-    ]
+    )
     started = time.monotonic()
     with environment(target) as env, log.open("w") as out:
         result = subprocess.run(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, check=False)
+        if keep and result.returncode == 0:
+            # Only the inputs that reach coverage the committed corpus does not: a handful.
+            merge = child(target, "-merge=1", f"-max_len={MAX_LEN[target]}", str(committed), str(work))
+            subprocess.run(merge, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, check=True)
     elapsed = time.monotonic() - started
     text = log.read_text(errors="replace")
     stats: dict[str, Any] = {name: int(value) for name, value in STAT.findall(text)}
@@ -96,13 +103,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.fuzz", description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("FUZZ_SECONDS", "25")))
     parser.add_argument(
+        "--keep", action="store_true", help="add the inputs that found new coverage to the committed corpus"
+    )
+    parser.add_argument(
         "targets", nargs="*", metavar="target", help=f"any of {', '.join(TARGETS)} (default: all)"
     )
     options = parser.parse_args()
     unknown = sorted(set(options.targets) - set(TARGETS))
     if unknown:
         parser.error(f"unknown target(s) {', '.join(unknown)}: choose from {', '.join(TARGETS)}")
-    failed = [target for target in options.targets or TARGETS if not run(target, options.seconds)]
+    targets = options.targets or TARGETS
+    failed = [target for target in targets if not run(target, options.seconds, options.keep)]
     return 1 if failed else 0
 
 

@@ -14,6 +14,7 @@ import acoustid_pg
 from acoustid_pg import migrate
 from acoustid_pg.cluster import Cluster
 from acoustid_pg.settings import ALL_DATABASES
+from acoustid_pg.web.client_ip import parse_networks
 from acoustid_pg.web.ratelimit import RateLimits
 from acoustid_pg.web.server import build
 from acoustid_pg.web.settings import WebSettings
@@ -22,8 +23,11 @@ from tests.support.management import Deployment, server_conninfo
 from tests.support.web import RunningApp
 from tests.support.web_fixtures import add_fingerprint, load_fixture
 
-# A short body timeout: a fuzzed request that stalls costs half a second, not ten.
-SETTINGS: Final = WebSettings(limits=RateLimits(1e6, 1e6, 1e6), body_timeout=0.5)
+# A short body timeout: a fuzzed request that stalls costs half a second, not ten. The harness
+# connects from 127.0.0.1, trusted as a proxy, so X-Forwarded-For is parsed and used.
+SETTINGS: Final = WebSettings(
+    limits=RateLimits(1e6, 1e6, 1e6), body_timeout=0.5, trusted_proxies=parse_networks(["127.0.0.1"])
+)
 EXTENSIONS: Final = ("intarray", "cube", "acoustid", "acoustid_cube")
 
 

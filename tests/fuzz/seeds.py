@@ -46,6 +46,8 @@ def http_seeds() -> dict[str, bytes]:
         "fingerprint": "GET /v2/fingerprint?id=1&format=jsonp\n\n",
         "user-lookup": "POST /v2/user/lookup\n\nuser=user1key&format=xml",
         "create-anonymous": "POST /v2/user/create_anonymous\n\nclient=app1key&clientversion=x",
+        "create-anonymous-xff": "POST /v2/user/create_anonymous\nX-Forwarded-For: junk, fe80::1%eth0\n\n"
+        "client=app1key",
         "unknown-path": "GET /v3/nothing\n\n",
         "options": "OPTIONS /v2/lookup\n\n",
         "put": "PUT /v2/lookup\n\n",
