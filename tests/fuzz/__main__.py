@@ -28,6 +28,7 @@ from typing import Any, Final
 ROOT: Final = Path(__file__).resolve().parents[2]
 CORPUS: Final = Path(__file__).resolve().parent / "corpus"
 SCRATCH: Final = ROOT / "build" / "fuzz"
+CHILD: Final = Path(__file__).resolve().parent / "child.py"
 TARGETS: Final = ("params", "http", "dump")
 # libFuzzer's limits: input size, seconds per input, memory (a dump bomb must stay below it).
 MAX_LEN: Final = {"params": 8192, "http": 16384, "dump": 32768}
@@ -41,6 +42,9 @@ def environment(target: str) -> Iterator[dict[str, str]]:
     """The child's environment: for ``http``, a cluster this process starts and stops."""
     env = {
         **os.environ,
+        "ACOUSTID_FUZZ_TARGET": target,
+        # The child is run as a script (by its #! line): this interpreter first, the tree importable.
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     if target != "http":
@@ -52,8 +56,8 @@ def environment(target: str) -> Iterator[dict[str, str]]:
         yield {**env, "ACOUSTID_FUZZ_DATABASES": json.dumps(spec)}
 
 
-def child(target: str, *libfuzzer: str) -> list[str]:
-    return [sys.executable, "-m", "tests.fuzz.child", target, *libfuzzer]
+def child(*libfuzzer: str) -> list[str]:
+    return [str(CHILD), *libfuzzer]
 
 
 def run(target: str, seconds: int, keep: bool) -> bool:
@@ -63,7 +67,6 @@ def run(target: str, seconds: int, keep: bool) -> bool:
     work.mkdir(parents=True)
     log = SCRATCH / f"{target}.log"
     args = child(
-        target,
         f"-max_total_time={seconds}",
         f"-max_len={MAX_LEN[target]}",
         f"-timeout={PER_INPUT_SECONDS}",
@@ -78,7 +81,7 @@ def run(target: str, seconds: int, keep: bool) -> bool:
         result = subprocess.run(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, check=False)
         if keep and result.returncode == 0:
             # Only the inputs that reach coverage the committed corpus does not: a handful.
-            merge = child(target, "-merge=1", f"-max_len={MAX_LEN[target]}", str(committed), str(work))
+            merge = child("-merge=1", f"-max_len={MAX_LEN[target]}", str(committed), str(work))
             subprocess.run(merge, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, check=True)
     elapsed = time.monotonic() - started
     text = log.read_text(errors="replace")

@@ -1,5 +1,8 @@
+#!/usr/bin/env python3
 """One fuzz target under atheris, in a process of its own (libFuzzer ends the process when
-its time is up): ``python -m tests.fuzz.child TARGET [libFuzzer arguments]``.
+its time is up): ``ACOUSTID_FUZZ_TARGET=params tests/fuzz/child.py [libFuzzer arguments]``.
+The target comes from the environment and the file is executable because libFuzzer's
+``-merge=1`` runs this very command line again in a process of its own.
 
 Only the project's code (and the standard-library parsers it leans on) is instrumented for
 coverage, and it is imported inside ``instrument_imports`` so the fuzzer sees its branches.
@@ -45,9 +48,8 @@ def load(target: str) -> Callable[[bytes], None]:
 
 
 def main() -> None:
-    target = sys.argv[1]
-    check = load(target)
-    atheris.Setup([sys.argv[0], *sys.argv[2:]], check)
+    check = load(os.environ["ACOUSTID_FUZZ_TARGET"])
+    atheris.Setup(sys.argv, check)
     atheris.Fuzz()
 
 

@@ -109,6 +109,7 @@ def dump_seeds() -> dict[str, bytes]:
         "tar-xz": lzma.compress(plain),
         "tar-bz2-small": bz2.compress(plain),
         "truncated-bz2": sample[: len(sample) // 2],
+        "header-file-cut": plain[:520],  # inside TIMESTAMP's data: was tarfile's ReadError, not DumpError
         "old-sequence-27": _tar(("medium", "isrc"), sequence=27),
         "pax-header": pax.getvalue(),
         "directory": _directory(),

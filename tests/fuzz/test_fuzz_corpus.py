@@ -83,6 +83,13 @@ def test_gzip_header_cut_in_its_extra_field_is_a_dump_error(tmp_path: Path) -> N
         open_dump(path)
 
 
+def test_header_file_cut_mid_read_is_a_dump_error(tmp_path: Path) -> None:
+    path = tmp_path / "mbdump.tar"
+    path.write_bytes((CORPUS / "dump" / "seed-header-file-cut").read_bytes())
+    with pytest.raises(DumpError, match="TIMESTAMP: truncated or corrupt archive"):
+        open_dump(path)
+
+
 def test_the_http_property_refuses_what_it_must() -> None:
     """The property could fail: a 500, an undocumented code, and a mismatched status are caught."""
     request = Request(b"GET", b"")
