@@ -115,6 +115,7 @@ def dump_seeds() -> dict[str, bytes]:
         "directory": _directory(),
         "directory-bad-sequence": _directory("26"),
         "directory-no-header": b"--- mbdump/artist\n1\t2\n",
+        "directory-bad-row": _directory() + b"\n--- mbdump/track\n1\tnot a row\n",
     }
 
 
