@@ -39,11 +39,12 @@ BATCH = 40  # clips a fpcalc run
 CORPUS_FILE = "fpcalc-corpus-18s.jsonl"
 WORKERS = 3  # two cores, and a third batch to fill the waits on process start-up
 WAVES = ("sine", "square", "triangle", "sawtooth", "trapezium", "exp")  # pluck needs 44.1 kHz
-WORDS = (
-    "river mountain quiet signal copper lantern orbit meadow thunder violet harbor pencil"
-    " garden rocket silver window canyon marble echo falcon winter velvet island compass ember"
-    " one two three seven forty hello goodbye morning evening always never maybe"
-).split()
+WORDS = [
+    "river", "mountain", "quiet", "signal", "copper", "lantern", "orbit", "meadow", "thunder",
+    "violet", "harbor", "pencil", "garden", "rocket", "silver", "window", "canyon", "marble",
+    "echo", "falcon", "winter", "velvet", "island", "compass", "ember", "one", "two", "three",
+    "seven", "forty", "hello", "goodbye", "morning", "evening", "always", "never", "maybe",
+]  # fmt: skip
 
 
 def data_dir() -> Path:
@@ -138,8 +139,8 @@ def _rhythm(rng: random.Random, out: Path) -> None:
     for _ in range(rng.choice([4, 6, 8])):
         hit = round(rng.uniform(0.03, 0.2) * RATE) % (beat * 4 // 5) + 100
         sound = rng.choice(["whitenoise", "pinknoise", "exp", "sine", "square"])
-        chains.append(["synth", f"{hit}s", sound, f"{_note(rng):.1f}",
-                       "fade", "0", f"{hit}s", f"{hit * 9 // 10}s", "pad", "0", f"{beat - hit}s"])  # fmt: skip
+        fade = ["fade", "0", f"{hit}s", f"{hit * 9 // 10}s"]
+        chains.append(["synth", f"{hit}s", sound, f"{_note(rng):.1f}", *fade, "pad", "0", f"{beat - hit}s"])
     bar = out.with_suffix(".bar.wav")
     _synth(bar, chains)
     _sox(str(bar), str(out), "repeat", str(CLIP_SAMPLES // (beat * len(chains)) + 1), *EXACT)
@@ -197,7 +198,9 @@ def batch(first: int, count: int, workdir: Path) -> list[dict[str, object]]:
     chunks = [chunk for chunk in _parse_chunks(result.stdout) if chunk][:count]
     shutil.rmtree(folder)
     if len(chunks) != count:
-        raise RuntimeError(f"fpcalc gave {len(chunks)} fingerprints for {count} clips: {result.stderr[-200:]}")
+        raise RuntimeError(
+            f"fpcalc gave {len(chunks)} fingerprints for {count} clips: {result.stderr[-200:]}"
+        )
     return [{"n": first + k, "kind": kind_of(first + k), "items": items} for k, items in enumerate(chunks)]
 
 
@@ -215,17 +218,21 @@ def load(count: int, progress: bool = True) -> list[dict[str, object]]:
     starts = sorted({n - n % BATCH for n in range(count) if n not in have})
     if starts:
         shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
-        with tempfile.TemporaryDirectory(dir=shm) as work, path.open("a") as sink:
-            with ThreadPoolExecutor(WORKERS) as pool:
-                made = pool.map(lambda first: batch(first, BATCH, Path(work)), starts)
-                for done, records in enumerate(made, 1):
-                    for record in records:
-                        sink.write(json.dumps(record) + "\n")
-                        have[int(str(record["n"]))] = record
-                    sink.flush()
-                    if progress and done % 10 == 0:
-                        print(f"  fpcalc corpus: {done * BATCH:,} of {len(starts) * BATCH:,} clips made",
-                              flush=True)  # fmt: skip
+        with (
+            tempfile.TemporaryDirectory(dir=shm) as work,
+            path.open("a") as sink,
+            ThreadPoolExecutor(WORKERS) as pool,
+        ):
+            made = pool.map(lambda first: batch(first, BATCH, Path(work)), starts)
+            for done, records in enumerate(made, 1):
+                for record in records:
+                    sink.write(json.dumps(record) + "\n")
+                    have[int(str(record["n"]))] = record
+                sink.flush()
+                if progress and done % 10 == 0:
+                    print(
+                        f"  fpcalc corpus: {done * BATCH:,} of {len(starts) * BATCH:,} clips made", flush=True
+                    )
     return [have[n] for n in range(count)]
 
 

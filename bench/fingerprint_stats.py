@@ -71,7 +71,8 @@ def measure(fingerprints: Sequence[Sequence[int]]) -> Figures:
     shares = {
         (f"{lo}" if lo == hi else f"{lo}+" if hi > 1 << 40 else f"{lo}-{hi}"): sum(
             n for length, n in lengths.items() if lo <= length <= hi
-        ) / max(distinct, 1)
+        )
+        / max(distinct, 1)
         for lo, hi in POSTING_BUCKETS
     }
     ones = []
@@ -86,7 +87,8 @@ def measure(fingerprints: Sequence[Sequence[int]]) -> Figures:
         terms_total=total,
         terms_distinct=distinct,
         posting_share=shares,
-        postings_in_long_lists=sum(length * n for length, n in lengths.items() if length >= 10) / max(total, 1),
+        postings_in_long_lists=sum(length * n for length, n in lengths.items() if length >= 10)
+        / max(total, 1),
         posting_max=max(postings.values(), default=0),
         bit_entropy_mean=statistics.mean(bit_entropy),
         bit_entropy_min=min(bit_entropy),
