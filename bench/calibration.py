@@ -17,7 +17,7 @@ import statistics
 from acoustid_pg import synthetic
 from acoustid_pg.cluster import Cluster
 
-from . import audio_corpus, bulk, data, library, lookup
+from . import audio_corpus, bulk, data, library, lookup, scaling
 from .fingerprint_stats import Figures, measure
 from .report import load_average, print_table
 
@@ -89,6 +89,7 @@ def on_calibrated_data(cluster: Cluster, size: int) -> None:
         times, found, false_positives = lookup.one_client(client, sample)
     known = sum(1 for *_, gid in sample if gid is not None)
     with lib.connect() as conn:
+        pages = scaling.lookup_pages(conn, sample[: scaling.BUFFER_SAMPLE])
         conn.execute("VACUUM ANALYZE fingerprint")
         sizes = lookup.storage(conn)
     total = sizes["total"] / lib.size
@@ -102,6 +103,8 @@ def on_calibrated_data(cluster: Cluster, size: int) -> None:
              f"{len(times):,} lookups"],
             ["recall / false positives", f"{found / known:.1%} / {false_positives}",
              f"of {known} / {len(sample) - known}"],
+            ["buffer pages a lookup touches (median)", f"{statistics.median(pages):,.0f}",
+             f"max {max(pages):,}"],
             ["table plus lookup indexes", f"{total:,.0f} bytes/fp",
              f"target 5,000; {parts}"],
             ["query-term GIN build", f"{lib.size * 120 / gin:,.0f} keys/s" if gin else "", ""],
