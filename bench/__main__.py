@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, Callable[[Cluster], None]] = {
     "web_small": web.main_small,
     "nats": nats.main,
     "nats_small": nats.main_small,
+    "nats_1m": nats.main_million,
     "restore": restore.main,
     "restore_1m": restore.main_million,
     "calibration": calibration.main,
