@@ -6,11 +6,11 @@ import random
 from pathlib import Path
 
 import pytest
-
-from acoustid_pg import fingerprint, synthetic
 from bench import audio_corpus
 from bench.fingerprint_stats import measure
 from bench.scaling import parse_sizes
+
+from acoustid_pg import fingerprint, synthetic
 
 LOOKUP_MIN_SCORE = 0.4  # acoustid_lookup_min_score()
 
@@ -20,7 +20,9 @@ def model() -> synthetic.CalibratedModel:
     return synthetic.CalibratedModel(seed=3)
 
 
-def test_a_calibrated_fingerprint_is_the_same_for_the_same_seed_and_int4(model: synthetic.CalibratedModel) -> None:
+def test_a_calibrated_fingerprint_is_the_same_for_the_same_seed_and_int4(
+    model: synthetic.CalibratedModel,
+) -> None:
     first = model.fingerprint(random.Random(5), 950)
     again = synthetic.CalibratedModel(seed=3).fingerprint(random.Random(5), 950)
     other = model.fingerprint(random.Random(6), 950)
