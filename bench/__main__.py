@@ -8,13 +8,14 @@ from collections.abc import Callable
 
 from acoustid_pg.cluster import Cluster
 
-from . import bulk, calibration, functions, ingest, lookup, musicbrainz, nats, restore, scaling, web
+from . import bulk, calibration, faults, functions, ingest, lookup, musicbrainz, nats, restore, scaling, web
 from .report import machine
 
 # The *_1m benchmarks are not in the default run: they load a million fingerprints (one
 # database per run, shared by them: `python -m bench bulk_1m lookup_1m`); restore (PITR with
 # pgBackRest) is not either, being an operations figure. Nor is scaling (hours at its default
 # sizes: `python -m bench scaling 100k 300k 1M 3M`); calibration is, its fpcalc corpus cached.
+# faults (the whole system under kills and restarts, ~4 minutes, on a server of its own) is, last.
 BENCHMARKS: dict[str, Callable[[Cluster], None]] = {
     "functions": functions.main,
     "lookup": lookup.main,
@@ -33,13 +34,14 @@ BENCHMARKS: dict[str, Callable[[Cluster], None]] = {
     "restore_1m": restore.main_million,
     "calibration": calibration.main,
     "scaling": scaling.main,
+    "faults": faults.main,
 }
 # These take sizes after their name (`scaling 100k 300k`, `calibration 1M`).
 SIZED: dict[str, Callable[[Cluster, list[int]], None]] = {
     "calibration": calibration.main,
     "scaling": scaling.main,
 }
-DEFAULT = ["functions", "lookup", "ingest", "bulk", "calibration", "musicbrainz", "web", "nats"]
+DEFAULT = ["functions", "lookup", "ingest", "bulk", "calibration", "musicbrainz", "web", "nats", "faults"]
 SHARED_BUFFERS = "4GB"
 
 
