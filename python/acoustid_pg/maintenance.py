@@ -22,6 +22,8 @@ import psycopg
 from psycopg import errors as pgerrors
 
 from .checks import check_int
+from .musicbrainz.merges import MergeSummary
+from .musicbrainz.service import MusicBrainz
 from .pools import Pools
 
 SUBMISSION_RETENTION_DAYS: Final = 30
@@ -55,13 +57,24 @@ class MaintenanceReport:
     orphaned_meta_removed: int
     disabled_tracks_removed: int
     track_stats_rows: int
+    musicbrainz_merges: MergeSummary | None = None  # None when skipped:
+    musicbrainz_skipped: str | None = None  # why (no mirror, or an empty one)
+
+
+@dataclass(frozen=True)
+class MergeStep:
+    """What following MusicBrainz merges did, or why it was skipped."""
+
+    summary: MergeSummary | None
+    skipped: str | None
 
 
 class Maintenance:
     """The periodic cleanup jobs."""
 
-    def __init__(self, pools: Pools) -> None:
+    def __init__(self, pools: Pools, musicbrainz: MusicBrainz | None = None) -> None:
         self._pools = pools
+        self._musicbrainz = musicbrainz if musicbrainz is not None else MusicBrainz(pools)
 
     def create_submission_partitions(self, months_ahead: int = 3) -> int:
         """Create the submission partitions of this month and the next ones; return how many were new."""
@@ -139,14 +152,33 @@ class Maintenance:
             conn.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY track_stats")
             return int(_scalar(conn, "SELECT count(*) FROM track_stats"))
 
+    def follow_musicbrainz_merges(self) -> MergeStep:
+        """Follow MusicBrainz merges (acoustid_pg.musicbrainz.merges, its default window for
+        unknown MBIDs; ``db.musicbrainz.follow_merges`` takes another) when there is a mirror
+        to follow: an existing MusicBrainz database, or our mirror with a dump imported.
+        Without one the step is skipped, with the reason, and the other jobs are unaffected."""
+        reason = self._musicbrainz.unavailable()
+        if reason is not None:
+            return MergeStep(None, reason)
+        return MergeStep(self._musicbrainz.follow_merges(), None)
+
     def run(self) -> MaintenanceReport:
-        """Every job with its defaults, in an order where each one's work helps the next."""
+        """Every job with its defaults, in an order where each one's work helps the next
+        (merges before track_stats, whose MBID counts the links they move change)."""
+        partitions = self.create_submission_partitions()
+        submissions = self.delete_old_submissions()
+        orphaned_meta = self.remove_orphaned_meta()
+        disabled_tracks = self.remove_unreferenced_disabled_tracks()
+        merges = self.follow_musicbrainz_merges()
+        track_stats = self.refresh_track_stats()
         return MaintenanceReport(
-            partitions_created=self.create_submission_partitions(),
-            submissions=self.delete_old_submissions(),
-            orphaned_meta_removed=self.remove_orphaned_meta(),
-            disabled_tracks_removed=self.remove_unreferenced_disabled_tracks(),
-            track_stats_rows=self.refresh_track_stats(),
+            partitions_created=partitions,
+            submissions=submissions,
+            orphaned_meta_removed=orphaned_meta,
+            disabled_tracks_removed=disabled_tracks,
+            track_stats_rows=track_stats,
+            musicbrainz_merges=merges.summary,
+            musicbrainz_skipped=merges.skipped,
         )
 
     def _delete_locked(self, table: str, alias: str, still: str, ids: list[int], batch: int) -> int:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..musicbrainz.merges import describe
 from . import client_from_args, connection_options
 
-JOBS = ("partitions", "submissions", "meta", "tracks", "stats")
+JOBS = ("partitions", "submissions", "meta", "tracks", "musicbrainz", "stats")
 
 
 def register(subparsers: Any) -> None:
@@ -16,7 +17,8 @@ def register(subparsers: Any) -> None:
         parents=[connection_options()],
         help="run the cleanup jobs",
         description="Create upcoming submission partitions, delete handled submissions older than "
-        "30 days, remove orphaned metadata and unreferenced disabled tracks, refresh track_stats. "
+        "30 days, remove orphaned metadata and unreferenced disabled tracks, follow MusicBrainz merges "
+        "(when there is a mirror with a dump imported, or --musicbrainz-dsn), refresh track_stats. "
         "Each job is safe to run while the service runs.",
     )
     parser.add_argument(
@@ -40,6 +42,12 @@ def run_maintenance(args: argparse.Namespace) -> int:
         if "tracks" in jobs:
             removed = jobs_of.remove_unreferenced_disabled_tracks()
             print(f"tracks: {removed} unreferenced disabled tracks removed")
+        if "musicbrainz" in jobs:
+            step = jobs_of.follow_musicbrainz_merges()
+            if step.summary is not None:
+                print(f"musicbrainz merges: {describe(step.summary)}")
+            else:
+                print(f"musicbrainz merges: skipped, {step.skipped}")
         if "stats" in jobs:
             print(f"track_stats: refreshed, {jobs_of.refresh_track_stats()} rows")
     return 0
