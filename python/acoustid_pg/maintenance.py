@@ -22,7 +22,9 @@ import psycopg
 from psycopg import errors as pgerrors
 
 from .checks import check_int
+from .lookup_counts import FlushReport, flush_url
 from .pools import Pools
+from .stats_counts import StatsCounts
 
 SUBMISSION_RETENTION_DAYS: Final = 30
 DEFAULT_BATCH_SIZE: Final = 1000
@@ -55,6 +57,7 @@ class MaintenanceReport:
     orphaned_meta_removed: int
     disabled_tracks_removed: int
     track_stats_rows: int
+    lookup_counts: FlushReport | None = None  # None: no Redis given, nothing to flush from
 
 
 class Maintenance:
@@ -139,14 +142,21 @@ class Maintenance:
             conn.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY track_stats")
             return int(_scalar(conn, "SELECT count(*) FROM track_stats"))
 
-    def run(self) -> MaintenanceReport:
-        """Every job with its defaults, in an order where each one's work helps the next."""
+    def flush_lookup_counts(self, redis_url: str) -> FlushReport:
+        """Move the web service's lookup counts from the Redis at ``redis_url`` into
+        stats_lookups and stats_user_agents (see ``acoustid_pg.lookup_counts``)."""
+        return flush_url(redis_url, StatsCounts(self._pools))
+
+    def run(self, *, redis_url: str | None = None) -> MaintenanceReport:
+        """Every job with its defaults, in an order where each one's work helps the next;
+        with ``redis_url`` (the web service's Redis), the lookup counts are flushed too."""
         return MaintenanceReport(
             partitions_created=self.create_submission_partitions(),
             submissions=self.delete_old_submissions(),
             orphaned_meta_removed=self.remove_orphaned_meta(),
             disabled_tracks_removed=self.remove_unreferenced_disabled_tracks(),
             track_stats_rows=self.refresh_track_stats(),
+            lookup_counts=None if redis_url is None else self.flush_lookup_counts(redis_url),
         )
 
     def _delete_locked(self, table: str, alias: str, still: str, ids: list[int], batch: int) -> int:
