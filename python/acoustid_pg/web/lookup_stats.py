@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Callable
 from typing import Final
 
@@ -18,8 +19,9 @@ from redis.exceptions import RedisError
 from ..lookup_counts import LOOKUPS, USER_AGENTS
 from .redis_health import RedisHealth
 
-MAX_PENDING: Final = 1000  # counting tasks in flight; beyond this a count is dropped
+MAX_BUFFERED: Final = 10_000  # distinct fields held between two writes; beyond this a count is dropped
 MAX_USER_AGENT: Final = 1000
+WRITE_EVERY: Final = 1.0  # seconds: the counts of that long go to Redis in one pipeline
 
 
 def _utcnow() -> dt.datetime:
@@ -27,39 +29,70 @@ def _utcnow() -> dt.datetime:
 
 
 class LookupCounter:
-    """Counts lookups in Redis in the background of the request that made them."""
+    """Counts lookups in memory and adds the sums to Redis once a second, in one pipeline:
+    a lookup costs no Redis round trip of its own (the rate limiter's is the only one), and
+    a worker that dies loses at most its last second of counts."""
 
     def __init__(
-        self, client: Redis, health: RedisHealth, clock: Callable[[], dt.datetime] = _utcnow
+        self,
+        client: Redis,
+        health: RedisHealth,
+        clock: Callable[[], dt.datetime] = _utcnow,
+        *,
+        every: float = WRITE_EVERY,
     ) -> None:
         self._redis = client
         self._health = health
         self._clock = clock
-        self._pending: set[asyncio.Task[None]] = set()
+        self._every = every
+        self._lookups: Counter[str] = Counter()
+        self._agents: Counter[str] = Counter()
+        self._timer: asyncio.TimerHandle | None = None
+        self._writing: set[asyncio.Task[None]] = set()
         self.dropped = 0
 
     def count(self, application_id: int, *, hit: bool, user_agent: str, ip: str) -> None:
-        """Schedule the counts; the caller does not wait for Redis."""
-        if len(self._pending) >= MAX_PENDING or not self._health.available():
+        """Add the lookup to the counts; the caller does not wait for Redis."""
+        if not self._health.available() or len(self._agents) >= MAX_BUFFERED:
             self.dropped += 1
             return
-        task = asyncio.ensure_future(self._count(application_id, hit, user_agent, ip))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
-
-    async def _count(self, application_id: int, hit: bool, user_agent: str, ip: str) -> None:
         now = self._clock()
-        lookup = json.dumps([now.strftime("%Y-%m-%dT%H"), application_id, "hit" if hit else "miss"])
-        agent = json.dumps([now.strftime("%Y-%m-%d"), application_id, ip, user_agent[:MAX_USER_AGENT]])
+        self._lookups[
+            json.dumps([now.strftime("%Y-%m-%dT%H"), application_id, "hit" if hit else "miss"])
+        ] += 1
+        self._agents[
+            json.dumps([now.strftime("%Y-%m-%d"), application_id, ip, user_agent[:MAX_USER_AGENT]])
+        ] += 1
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self._every, self._write_soon)
+
+    def _write_soon(self) -> None:
+        self._timer = None
+        task = asyncio.ensure_future(self._write())
+        self._writing.add(task)
+        task.add_done_callback(self._writing.discard)
+
+    async def _write(self) -> None:
+        lookups, agents = self._lookups, self._agents
+        self._lookups, self._agents = Counter(), Counter()
+        if not lookups and not agents:
+            return
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.hincrby(LOOKUPS, lookup, 1)
-                pipe.hincrby(USER_AGENTS, agent, 1)
+                for field, n in lookups.items():
+                    pipe.hincrby(LOOKUPS, field, n)
+                for field, n in agents.items():
+                    pipe.hincrby(USER_AGENTS, field, n)
                 await pipe.execute()
         except (RedisError, OSError) as exc:
+            self.dropped += sum(lookups.values())
             self._health.failed("lookup statistics", exc)
 
     async def drain(self) -> None:
-        """Wait for the counts in flight (at shutdown, and in tests)."""
-        if self._pending:
-            await asyncio.gather(*self._pending, return_exceptions=True)
+        """Write the counts held now and wait for writes in flight (at shutdown, and in tests)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        await self._write()
+        if self._writing:
+            await asyncio.gather(*self._writing, return_exceptions=True)
