@@ -25,6 +25,7 @@ BENCHMARKS = {
     "web_small": web.main_small,
     "nats": nats.main,
     "nats_small": nats.main_small,
+    "nats_1m": nats.main_million,
     "restore": restore.main,
     "restore_1m": restore.main_million,
 }

@@ -1,6 +1,6 @@
 """The message layer: submissions through NATS JetStream beside LISTEN/NOTIFY, the changelog
 publisher's rate, and backfill rows/s, on the benchmark library (100,000 fingerprints;
-``nats_small``: 10,000).
+``nats_small``: 10,000; ``nats_1m``: the publisher and the backfills only, on a million).
 
 Imports run in worker processes (``acoustid-pg worker``, with ``--nats`` or on LISTEN), 1 or 2
 of them; the figure is end to end: from the first submit (batches of 50, one message each)
@@ -42,8 +42,25 @@ def main_small(cluster: Cluster) -> None:
     run(cluster, 10_000)
 
 
-def run(cluster: Cluster, size: int) -> None:
+def main_million(cluster: Cluster) -> None:
+    run(cluster, 1_000_000, imports=False)
+
+
+def run(cluster: Cluster, size: int, *, imports: bool = True) -> None:
     lib = library.build(cluster, size)
+    rows: list[list[str]] = []
+    with NatsServer.temporary() as nats, RedisServer.temporary() as redis_server:
+        if imports:
+            rows += import_rows(lib, nats.url)
+        rows += stream_rows(lib, nats.url, redis_server)
+    title = f"Message layer on {lib.size:,} fingerprints"
+    if imports:
+        title += f" ({SUBMISSIONS:,} submissions a run, batches of {SUBMIT_BATCH})"
+    print_table(title, ["figure", "value", "detail"], rows)
+
+
+def import_rows(lib: library.Library, nats_url: str) -> list[list[str]]:
+    """Submit and import through NATS and LISTEN/NOTIFY, with one and two workers."""
     with lib.connect("app") as app:
         account = app.execute(
             "INSERT INTO account (name, apikey_hash)"
@@ -56,49 +73,49 @@ def run(cluster: Cluster, size: int) -> None:
         )
         application_id = application.fetchone()[0]  # type: ignore[index]
     rows: list[list[str]] = []
-    with NatsServer.temporary() as nats, RedisServer.temporary() as redis_server:
-        for seed, (mode, workers) in enumerate(
-            [("listen", 1), ("nats", 1), ("listen", 2), ("nats", 2)], start=21
-        ):
-            made = submissions(lib.size, account_id, application_id, seed=seed)[:SUBMISSIONS]
-            seconds = import_through(lib, made, mode, workers, nats.url)
-            how = "NATS JetStream" if mode == "nats" else "LISTEN/NOTIFY"
-            rows.append(
-                [f"submit + import, {how}, {workers} worker(s)", f"{len(made) / seconds:,.0f} submissions/s",
-                 f"{seconds:.1f} s for {len(made):,}"]
-            )  # fmt: skip
-        client = redis_server.client()
-        with lib.client(min_size=1, max_size=2) as db, JetStream.connect(nats.url) as js:
-            newest = db.changelog.state().newest_id or 0
-            publisher = ChangelogPublisher(db.pools, js, client, batch_size=1000)
-            started = time.perf_counter()
-            while publisher.publish_batch().published:
-                pass
-            seconds = time.perf_counter() - started
-            rows.append(
-                ["changelog publish to fpindex", f"{publisher.published / seconds:,.0f} changes/s",
-                 f"{publisher.published:,} changes (up to {newest:,}) in {seconds:.1f} s"]
-            )  # fmt: skip
-            with lib.connect() as conn:
-                conn.execute("DELETE FROM fingerprint_data")
-            report = Backfill(FingerprintDataJob(db.pools), client).run(batch_size=10_000)
-            rows.append(
-                ["backfill fingerprint-data", f"{report.rows / report.seconds:,.0f} rows/s",
-                 f"{report.rows:,} rows in {report.seconds:.1f} s, batches of 10,000"]
-            )  # fmt: skip
-            js.delete_stream(STREAM)
-            client.delete("fpindex:publisher:cursor")
-            report = Backfill(FpindexJob(db.pools, js, client), client).run(batch_size=10_000)
-            rows.append(
-                ["backfill fpindex (publish all)", f"{report.rows / report.seconds:,.0f} rows/s",
-                 f"{report.rows:,} rows in {report.seconds:.1f} s, batches of 10,000"]
-            )  # fmt: skip
-    print_table(
-        f"Message layer on {lib.size:,} fingerprints "
-        f"({SUBMISSIONS:,} submissions a run, batches of {SUBMIT_BATCH})",
-        ["figure", "value", "detail"],
-        rows,
-    )
+    for seed, (mode, workers) in enumerate(
+        [("listen", 1), ("nats", 1), ("listen", 2), ("nats", 2)], start=21
+    ):
+        made = submissions(lib.size, account_id, application_id, seed=seed)[:SUBMISSIONS]
+        seconds = import_through(lib, made, mode, workers, nats_url)
+        how = "NATS JetStream" if mode == "nats" else "LISTEN/NOTIFY"
+        rows.append(
+            [f"submit + import, {how}, {workers} worker(s)", f"{len(made) / seconds:,.0f} submissions/s",
+             f"{seconds:.1f} s for {len(made):,}"]
+        )  # fmt: skip
+    return rows
+
+
+def stream_rows(lib: library.Library, nats_url: str, redis_server: RedisServer) -> list[list[str]]:
+    """Publish the whole changelog, then backfill fingerprint_data and the fpindex stream."""
+    rows: list[list[str]] = []
+    client = redis_server.client()
+    with lib.client(min_size=1, max_size=2) as db, JetStream.connect(nats_url) as js:
+        newest = db.changelog.state().newest_id or 0
+        publisher = ChangelogPublisher(db.pools, js, client, batch_size=1000)
+        started = time.perf_counter()
+        while publisher.publish_batch().published:
+            pass
+        seconds = time.perf_counter() - started
+        rows.append(
+            ["changelog publish to fpindex", f"{publisher.published / seconds:,.0f} changes/s",
+             f"{publisher.published:,} changes (up to {newest:,}) in {seconds:.1f} s"]
+        )  # fmt: skip
+        with lib.connect() as conn:
+            conn.execute("DELETE FROM fingerprint_data")
+        report = Backfill(FingerprintDataJob(db.pools), client).run(batch_size=10_000)
+        rows.append(
+            ["backfill fingerprint-data", f"{report.rows / report.seconds:,.0f} rows/s",
+             f"{report.rows:,} rows in {report.seconds:.1f} s, batches of 10,000"]
+        )  # fmt: skip
+        js.delete_stream(STREAM)
+        client.delete("fpindex:publisher:cursor")
+        report = Backfill(FpindexJob(db.pools, js, client), client).run(batch_size=10_000)
+        rows.append(
+            ["backfill fpindex (publish all)", f"{report.rows / report.seconds:,.0f} rows/s",
+             f"{report.rows:,} rows in {report.seconds:.1f} s, batches of 10,000"]
+        )  # fmt: skip
+    return rows
 
 
 def import_through(
