@@ -85,3 +85,17 @@ def test_a_flush_that_failed_leaves_its_counts_for_the_next(
     flush(redis_client, db.stats_counts)
     assert deployment.app.execute("SELECT count_hits, count_misses FROM stats_lookups").fetchall() == [(1, 1)]
     assert flush(redis_client, db.stats_counts) == FlushReport(0, 0, 0)
+
+
+def test_maintenance_run_flushes_with_a_redis_url(
+    redis_server: RedisServer, redis_client: redis.Redis, deployment: Deployment
+) -> None:
+    db = deployment.client
+    account = db.accounts.create_account(name="a")
+    app = db.accounts.create_application(account_id=account.id, name="app", version="1").id
+    count(redis_server, [(app, True, "ua", "192.0.2.1"), (app, False, "ua", "192.0.2.1")])
+    assert db.maintenance.run().lookup_counts is None  # no Redis named: the counts stay there
+    assert redis_client.exists(LOOKUPS) == 1
+    report = db.maintenance.run(redis_url=redis_server.url)
+    assert report.lookup_counts == FlushReport(1, 1, 2)
+    assert deployment.app.execute("SELECT count_hits, count_misses FROM stats_lookups").fetchall() == [(1, 1)]
