@@ -78,7 +78,7 @@ def stored(web_db: Deployment) -> tuple[list[tuple[str, int, int]], list[tuple[s
     ).fetchall()
     agents = web_db.app.execute(
         "SELECT a.name, s.user_agent, s.count FROM stats_user_agents AS s"
-        " JOIN application AS a ON a.id = s.application_id ORDER BY a.name"
+        " JOIN application AS a ON a.id = s.application_id ORDER BY a.name, s.user_agent"
     ).fetchall()
     return lookups, agents
 
@@ -156,4 +156,26 @@ def test_a_flush_killed_half_way_loses_and_doubles_nothing(
     assert done.returncode == 0, done.stderr
     assert "0 stats_lookups rows and 2 stats_user_agents rows" in done.stdout, done.stdout
     assert stored(web_db) == EXPECTED
+    assert redis_client.keys("stats:*") == []
+
+
+def test_serve_flushes_its_counts_when_it_stops(
+    web_deployment: Deployment, web_db: Deployment, redis_server: RedisServer, redis_client: redis.Redis
+) -> None:
+    with RunningApp(
+        lambda: build(web_deployment.client, SETTINGS, redis_server.url, flush_every=3600)
+    ) as running:
+        make_lookups(running, web_db, redis_client)
+        # one more whose count is still in the worker's memory when it stops
+        requests.get(
+            running.url + "/v2/lookup",
+            params={"client": "app2key", "trackid": str(uuid.uuid4())},
+            headers={"User-Agent": "last"},
+            timeout=30,
+        )
+        assert stored(web_db) == ([], [])
+    assert stored(web_db) == (
+        [("App 1", 3, 0), ("App 2", 0, 3)],
+        [("App 1", "picard", 3), ("App 2", "beets", 2), ("App 2", "last", 1)],
+    )
     assert redis_client.keys("stats:*") == []

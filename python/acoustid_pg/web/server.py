@@ -60,7 +60,9 @@ def _flusher(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        with contextlib.suppress(Exception):  # one last flush on the way out
+        with contextlib.suppress(Exception):  # one last flush on the way out, this second's counts too
+            if service.counter is not None:
+                await service.counter.drain()
             await service.run(lookup_counts.flush_url, redis_url, db.stats_counts)
 
     return context
