@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 import psycopg
+from psycopg_pool import PoolTimeout
 
 from .errors import AcoustidError
 from .pools import Pools
@@ -34,11 +35,14 @@ class HealthCheck:
         need the mirror, so its absence is reported, not an outage."""
         source = "external" if self._pools.settings.external_musicbrainz else "mirror"
         try:
-            with self._pools.connection(MUSICBRAINZ, "health check", read_only=True, timeout=timeout) as conn:
+            # The pool itself, not Pools.connection: its wait is the short timeout here, and
+            # the mirror is never on the replicas when external.
+            with self._pools.pool(MUSICBRAINZ).connection(timeout=timeout) as conn:
                 conn.execute(f"SET statement_timeout = {int(timeout * 1000)}")
                 conn.execute("SELECT 1").fetchone()
-        except (AcoustidError, psycopg.Error, OSError) as exc:
-            return {"source": source, "status": "unavailable", "error": str(exc).splitlines()[0][:300]}
+        except (AcoustidError, PoolTimeout, psycopg.Error, OSError) as exc:
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+            return {"source": source, "status": "unavailable", "error": f"MusicBrainz {source}: {reason}"}
         return {"source": source, "status": "ok"}
 
     def application_count(self) -> int:

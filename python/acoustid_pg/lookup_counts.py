@@ -35,6 +35,7 @@ USER_AGENTS: Final = "stats:user_agents"
 FLUSH_LOCK: Final = "stats:flush:lock"
 FLUSH_LOCK_TTL: Final = 300  # seconds; a flusher that died frees the lock by then
 REDIS_TIMEOUT: Final = 10.0
+REDIS_SCHEMES: Final = ("redis://", "rediss://", "unix://")
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,16 @@ def flush_locked(client: redis.Redis, counts: StatsCounts) -> FlushReport:
             client.delete(FLUSH_LOCK)
 
 
+def check_redis_url(redis_url: object) -> str:
+    """``redis_url`` if it is a Redis URL (checked before anything is done with it)."""
+    if not isinstance(redis_url, str) or not redis_url.startswith(REDIS_SCHEMES):
+        raise SettingsError(f"lookup counts: a Redis URL starts with {', '.join(REDIS_SCHEMES)}")
+    return redis_url
+
+
 def flush_url(redis_url: str, counts: StatsCounts) -> FlushReport:
     """``flush_locked`` against the Redis at ``redis_url`` (a connection of its own)."""
+    check_redis_url(redis_url)
     try:
         client = redis.Redis.from_url(
             redis_url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT

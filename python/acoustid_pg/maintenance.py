@@ -22,7 +22,7 @@ import psycopg
 from psycopg import errors as pgerrors
 
 from .checks import check_int
-from .lookup_counts import FlushReport, flush_url
+from .lookup_counts import FlushReport, check_redis_url, flush_url
 from .pools import Pools
 from .stats_counts import StatsCounts
 
@@ -150,6 +150,8 @@ class Maintenance:
     def run(self, *, redis_url: str | None = None) -> MaintenanceReport:
         """Every job with its defaults, in an order where each one's work helps the next;
         with ``redis_url`` (the web service's Redis), the lookup counts are flushed too."""
+        if redis_url is not None:
+            check_redis_url(redis_url)  # a bad URL is refused before any job runs
         return MaintenanceReport(
             partitions_created=self.create_submission_partitions(),
             submissions=self.delete_old_submissions(),

@@ -89,20 +89,14 @@ class Pools:
 
     @contextmanager
     def connection(
-        self,
-        database: str,
-        operation: str,
-        *,
-        read_only: bool = False,
-        timeout: float = POOL_TIMEOUT_SECONDS,
+        self, database: str, operation: str, *, read_only: bool = False
     ) -> Iterator[psycopg.Connection[Any]]:
         """A pooled autocommit connection to app, fingerprint or ingest, for ``operation``.
 
         Errors inside the block come out as acoustid_pg's typed exceptions, naming the
         operation and the database. Use ``with conn.transaction():`` for work that must be
         atomic. ``read_only`` work goes to the next replica in turn when there are replicas
-        (it may not see the latest writes yet: see ``wait_for_replicas``). ``timeout``: seconds
-        to wait for a connection before ConnectError.
+        (it may not see the latest writes yet: see ``wait_for_replicas``).
         """
         pool, where = self.pool(database), ""
         external = database == MUSICBRAINZ and self.settings.external_musicbrainz
@@ -111,7 +105,7 @@ class Pools:
             pool, where = self.replica_pool(replica, database), f" on replica {replica}"
         name = "the MusicBrainz database" if external else self.settings.dbname(database)
         try:
-            with pool.connection(timeout=timeout) as conn, translated(name, operation):
+            with pool.connection(timeout=POOL_TIMEOUT_SECONDS) as conn, translated(name, operation):
                 yield conn
         except PoolTimeout as exc:
             raise ConnectError(f"cannot connect to database {name!r}{where}: {exc}") from exc
