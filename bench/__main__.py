@@ -6,12 +6,13 @@ import sys
 
 from acoustid_pg.cluster import Cluster
 
-from . import bulk, functions, ingest, lookup, musicbrainz, nats, restore, web
+from . import bulk, faults, functions, ingest, lookup, musicbrainz, nats, restore, web
 from .report import machine
 
 # The *_1m benchmarks are not in the default run: they load a million fingerprints (one
 # database per run, shared by them: `python -m bench bulk_1m lookup_1m`); restore (PITR with
-# pgBackRest) is not either, being an operations figure.
+# pgBackRest) is not either, being an operations figure. faults (the whole system under
+# kills and restarts, ~4 minutes, on a server of its own) is, last.
 BENCHMARKS = {
     "functions": functions.main,
     "lookup": lookup.main,
@@ -28,8 +29,9 @@ BENCHMARKS = {
     "nats_1m": nats.main_million,
     "restore": restore.main,
     "restore_1m": restore.main_million,
+    "faults": faults.main,
 }
-DEFAULT = ["functions", "lookup", "ingest", "bulk", "musicbrainz", "web", "nats"]
+DEFAULT = ["functions", "lookup", "ingest", "bulk", "musicbrainz", "web", "nats", "faults"]
 SHARED_BUFFERS = "4GB"
 
 

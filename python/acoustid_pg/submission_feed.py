@@ -61,6 +61,7 @@ class SubmissionAnnouncer:
         self._paused_until = 0.0
         self._lock = threading.Lock()  # one connection for every thread of the client
         self.failures = 0
+        self._missed = 0  # failed announcements since the last one that went through
 
     def announce(self, ids: Sequence[int]) -> bool:
         """Whether the stream stored the message."""
@@ -73,10 +74,17 @@ class SubmissionAnnouncer:
             js.publish(SUBJECT, encode_ids(ids), timeout=self._timeout)
         except MessagingError as exc:
             self.failures += 1
-            log.warning(
-                "submissions %d..%d not announced on NATS (%s); the sweep imports them", ids[0], ids[-1], exc
-            )
+            self._missed += 1
+            # One warning per outage, not one per submit: a busy service would flood its log.
+            level = logging.WARNING if self._missed == 1 else logging.DEBUG
+            log.log(
+                level, "submissions %d..%d not announced on NATS (%s); the sweep imports them "
+                "(further failures are logged when NATS is back)", ids[0], ids[-1], exc,
+            )  # fmt: skip
             return False
+        if self._missed:
+            log.warning("announcing on NATS again after %d submits that were not", self._missed)
+            self._missed = 0
         return True
 
     def connected(self) -> bool:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import random
+
+import pytest
 
 from acoustid_pg.api import AcoustID
 from acoustid_pg.nats_bridge import JetStream
@@ -100,6 +103,26 @@ def test_submits_succeed_with_nats_down_and_the_sweep_imports_them(
         wait_for(lambda: pending(deployment) == 0, what="the sweep")
     assert worker.imported == 3
     assert_exactly_once(deployment, set(ids))
+
+
+def test_a_nats_outage_is_logged_once_not_per_submit(
+    nats_client: AcoustID, nats_server: NatsServer, submitter: Submitter, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="acoustid_pg.submission_feed")
+    announcer = nats_client.announcer
+    assert announcer is not None
+    nats_client.submit_many(submissions(submitter, 1, seed=5))  # connected, announced
+    nats_server.halt()
+    for seed in range(6, 10):
+        nats_client.submit_many(submissions(submitter, 1, seed=seed))
+    assert announcer.failures == 4
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "not announced" in warnings[0], warnings
+    nats_server.start()
+    wait_for(announcer.connected, 30, "the announcer to reconnect")
+    nats_client.submit_many(submissions(submitter, 1, seed=10))
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings[1:] == ["announcing on NATS again after 4 submits that were not"]
 
 
 def test_submits_without_nats_announce_nothing(client: AcoustID, submitter: Submitter) -> None:

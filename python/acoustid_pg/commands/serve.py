@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import config
-from . import UsageError, connection_options, settings_from_args
+from . import UsageError, connection_options, messaging_from_args, settings_from_args
 
 if TYPE_CHECKING:
     from ..web.launch import FirstKeys
@@ -28,6 +28,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--port", dest="listen_port", type=int, help="port to listen on (8080)")
     parser.add_argument("--workers", type=int, help="worker processes sharing the port (1)")
     parser.add_argument("--redis", metavar="URL", help="Redis URL, e.g. redis://host:6379/0 or unix:///path")
+    parser.add_argument(
+        "--nats",
+        metavar="URL",
+        help="announce each committed submission on this NATS server's submissions stream, for "
+        "`worker --nats` (else $ACOUSTID_PG_NATS, else the config file's [messaging] nats); "
+        "a submit never fails because NATS is down: the workers' sweep imports it",
+    )
     parser.add_argument(
         "--open-lookups",
         action="store_true",
@@ -61,9 +68,11 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     args.host = args.port = None  # the database server comes from --dsn, the environment or the file
     database = settings_from_args(args)
+    messaging = messaging_from_args(args, nats=args.nats)
     return launch.serve(
         database,
         web,
+        nats_url=messaging.nats_url,
         announce=lambda where: print(f"serving the AcoustID API on {where}", flush=True),
         on_first_keys=_print_first_keys,
     )

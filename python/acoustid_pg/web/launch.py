@@ -92,8 +92,10 @@ def serve(
     *,
     announce: Callable[[str], None],
     on_first_keys: Callable[[FirstKeys], None],
+    nats_url: str | None = None,
 ) -> int:
-    """Run the service until SIGINT/SIGTERM; ``announce`` hears where it listens."""
+    """Run the service until SIGINT/SIGTERM; ``announce`` hears where it listens. With
+    ``nats_url``, submits announce their committed ids there (``worker --nats``)."""
     check_listen_address(web.host, web.port)
     if web.redis_url is not None:
         check_redis(web.redis_url)
@@ -106,13 +108,14 @@ def serve(
     if redis_url is None:
         private = embedded_redis().start()
         redis_url = private.url
+    nats_note = f"; submissions announced on {nats_url}" if nats_url else ""
     try:
         return server.run(
-            lambda: AcoustID(database, min_size=1, max_size=POOL_SIZE),
+            lambda: AcoustID(database, min_size=1, max_size=POOL_SIZE, nats=nats_url),
             web,
             redis_url,
             workers=web.workers,
-            ready=lambda address: announce(f"{address}/v2 (Redis: {redis_url})"),
+            ready=lambda address: announce(f"{address}/v2 (Redis: {redis_url}{nats_note})"),
         )
     finally:
         if private is not None:
