@@ -23,6 +23,8 @@ from psycopg import errors as pgerrors
 
 from .checks import check_int
 from .lookup_counts import FlushReport, check_redis_url, flush_url
+from .musicbrainz.merges import MergeSummary
+from .musicbrainz.service import MusicBrainz
 from .pools import Pools
 from .stats_counts import StatsCounts
 
@@ -57,14 +59,25 @@ class MaintenanceReport:
     orphaned_meta_removed: int
     disabled_tracks_removed: int
     track_stats_rows: int
+    musicbrainz_merges: MergeSummary | None = None  # None when skipped:
+    musicbrainz_skipped: str | None = None  # why (no mirror, or an empty one)
     lookup_counts: FlushReport | None = None  # None: no Redis given, nothing to flush from
+
+
+@dataclass(frozen=True)
+class MergeStep:
+    """What following MusicBrainz merges did, or why it was skipped."""
+
+    summary: MergeSummary | None
+    skipped: str | None
 
 
 class Maintenance:
     """The periodic cleanup jobs."""
 
-    def __init__(self, pools: Pools) -> None:
+    def __init__(self, pools: Pools, musicbrainz: MusicBrainz | None = None) -> None:
         self._pools = pools
+        self._musicbrainz = musicbrainz if musicbrainz is not None else MusicBrainz(pools)
 
     def create_submission_partitions(self, months_ahead: int = 3) -> int:
         """Create the submission partitions of this month and the next ones; return how many were new."""
@@ -142,22 +155,41 @@ class Maintenance:
             conn.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY track_stats")
             return int(_scalar(conn, "SELECT count(*) FROM track_stats"))
 
+    def follow_musicbrainz_merges(self) -> MergeStep:
+        """Follow MusicBrainz merges (acoustid_pg.musicbrainz.merges, its default window for
+        unknown MBIDs; ``db.musicbrainz.follow_merges`` takes another) when there is a mirror
+        to follow: an existing MusicBrainz database, or our mirror with a dump imported.
+        Without one the step is skipped, with the reason, and the other jobs are unaffected."""
+        reason = self._musicbrainz.unavailable()
+        if reason is not None:
+            return MergeStep(None, reason)
+        return MergeStep(self._musicbrainz.follow_merges(), None)
+
     def flush_lookup_counts(self, redis_url: str) -> FlushReport:
         """Move the web service's lookup counts from the Redis at ``redis_url`` into
         stats_lookups and stats_user_agents (see ``acoustid_pg.lookup_counts``)."""
         return flush_url(redis_url, StatsCounts(self._pools))
 
     def run(self, *, redis_url: str | None = None) -> MaintenanceReport:
-        """Every job with its defaults, in an order where each one's work helps the next;
-        with ``redis_url`` (the web service's Redis), the lookup counts are flushed too."""
+        """Every job with its defaults, in an order where each one's work helps the next
+        (merges before track_stats, whose MBID counts the links they move change); with
+        ``redis_url`` (the web service's Redis), the lookup counts are flushed too."""
         if redis_url is not None:
             check_redis_url(redis_url)  # a bad URL is refused before any job runs
+        partitions = self.create_submission_partitions()
+        submissions = self.delete_old_submissions()
+        orphaned_meta = self.remove_orphaned_meta()
+        disabled_tracks = self.remove_unreferenced_disabled_tracks()
+        merges = self.follow_musicbrainz_merges()
+        track_stats = self.refresh_track_stats()
         return MaintenanceReport(
-            partitions_created=self.create_submission_partitions(),
-            submissions=self.delete_old_submissions(),
-            orphaned_meta_removed=self.remove_orphaned_meta(),
-            disabled_tracks_removed=self.remove_unreferenced_disabled_tracks(),
-            track_stats_rows=self.refresh_track_stats(),
+            partitions_created=partitions,
+            submissions=submissions,
+            orphaned_meta_removed=orphaned_meta,
+            disabled_tracks_removed=disabled_tracks,
+            track_stats_rows=track_stats,
+            musicbrainz_merges=merges.summary,
+            musicbrainz_skipped=merges.skipped,
             lookup_counts=None if redis_url is None else self.flush_lookup_counts(redis_url),
         )
 

@@ -7,6 +7,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import psycopg
@@ -325,7 +326,9 @@ def test_run_maintenance_reports_every_job(client: AcoustID, deployment: Deploym
     new_fingerprint(fp, new_track(fp))
     submit(deployment, now(deployment) - dt.timedelta(days=45), handled=True)
     report = client.maintenance.run()
-    assert report == MaintenanceReport(
+    # This deployment's mirror database holds no dump (or does not exist): that step is skipped.
+    assert report.musicbrainz_merges is None and report.musicbrainz_skipped
+    assert replace(report, musicbrainz_skipped=None) == MaintenanceReport(
         partitions_created=4,
         submissions=SubmissionCleanup(1, ()),
         orphaned_meta_removed=1,

@@ -6,9 +6,10 @@ import argparse
 from typing import Any
 
 from .. import config, embedded_redis
+from ..musicbrainz.merges import describe
 from . import _database_flags, client_from_args, connection_options, messaging_from_args
 
-JOBS = ("partitions", "submissions", "meta", "tracks", "stats", "lookup-counts")
+JOBS = ("partitions", "submissions", "meta", "tracks", "musicbrainz", "stats", "lookup-counts")
 
 
 def register(subparsers: Any) -> None:
@@ -17,7 +18,8 @@ def register(subparsers: Any) -> None:
         parents=[connection_options()],
         help="run the cleanup jobs",
         description="Create upcoming submission partitions, delete handled submissions older than "
-        "30 days, remove orphaned metadata and unreferenced disabled tracks, refresh track_stats, "
+        "30 days, remove orphaned metadata and unreferenced disabled tracks, follow MusicBrainz merges "
+        "(when there is a mirror with a dump imported, or --musicbrainz-dsn), refresh track_stats, "
         "and move the web service's lookup counts from Redis into stats_lookups and stats_user_agents "
         "(Redis from --redis, $ACOUSTID_PG_REDIS, [messaging] redis, [web] redis, else the embedded "
         "Redis if it runs). Each job is safe to run while the service runs.",
@@ -44,6 +46,12 @@ def run_maintenance(args: argparse.Namespace) -> int:
         if "tracks" in jobs:
             removed = jobs_of.remove_unreferenced_disabled_tracks()
             print(f"tracks: {removed} unreferenced disabled tracks removed")
+        if "musicbrainz" in jobs:
+            step = jobs_of.follow_musicbrainz_merges()
+            if step.summary is not None:
+                print(f"musicbrainz merges: {describe(step.summary)}")
+            else:
+                print(f"musicbrainz merges: skipped, {step.skipped}")
         if "stats" in jobs:
             print(f"track_stats: refreshed, {jobs_of.refresh_track_stats()} rows")
         if "lookup-counts" in jobs:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..musicbrainz import service
+from ..musicbrainz import merges, service
 from ..musicbrainz.mirror_import import TableProgress, import_dump
 from ..settings import MUSICBRAINZ
 from . import UsageError, client_from_args, connection_options, settings_from_args
@@ -46,14 +46,18 @@ def register(subparsers: Any) -> None:
     follow = actions.add_parser(
         "follow-merges",
         parents=[connection_options()],
-        help="move track links of MBIDs MusicBrainz merged; disable MBIDs it has not known for a week",
+        help="move track links of MBIDs MusicBrainz merged; disable MBIDs it has long not known",
         description="For every MBID linked to a track: when MusicBrainz redirects it to another "
         "recording, move its links there (counts added, changes recorded in track_mbid_change); "
         "when the mirror lacks it for --unknown-days days of mirror updates, disable its links "
-        "with a note. Run it after each mirror update.",
+        "with a note. Run it after each mirror update (`acoustid-pg maintenance` runs it too).",
     )
+    default_days = merges.UNKNOWN_AFTER / timedelta(days=1)
     follow.add_argument(
-        "--unknown-days", type=float, default=7.0, help="days of mirror data before disabling (7)"
+        "--unknown-days",
+        type=float,
+        default=default_days,
+        help=f"days of mirror data before disabling ({default_days:g})",
     )
     follow.set_defaults(run=run_follow_merges)
 
@@ -117,10 +121,7 @@ def run_follow_merges(args: argparse.Namespace) -> int:
     with client_from_args(args) as client:
         window = timedelta(days=args.unknown_days)
         summary = client.musicbrainz.follow_merges(unknown_after=window, report=print)
-    print(
-        f"{summary.checked:,} MBIDs checked: {summary.moved:,} links moved, {summary.merged:,} merged, "
-        f"{summary.newly_unknown:,} newly unknown, {summary.disabled:,} links disabled"
-    )
+    print(merges.describe(summary))
     return 0
 
 

@@ -42,6 +42,14 @@ class MergeSummary:
     disabled: int = 0  # links disabled because their MBID stayed unknown
 
 
+def describe(summary: MergeSummary) -> str:
+    """One line for a person: what a run did."""
+    return (
+        f"{summary.checked:,} MBIDs checked: {summary.moved:,} links moved, {summary.merged:,} merged, "
+        f"{summary.newly_unknown:,} newly unknown, {summary.disabled:,} links disabled"
+    )
+
+
 def _quiet(line: str) -> None:
     """The default report: nothing."""
 

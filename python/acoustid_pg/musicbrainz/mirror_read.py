@@ -21,7 +21,7 @@ Artists = list[dict[str, str]]
 @dataclass
 class Recording:
     id: int
-    gid: uuid.UUID
+    gid: str  # as text: the answer's ids are strings
     title: str
     length: int | None
     artist_credit: int
@@ -33,7 +33,7 @@ class TrackRow:
     """One appearance of a recording: the track, its medium and release."""
 
     recording: int
-    gid: uuid.UUID
+    gid: str  # as text: the answer's ids are strings
     position: int
     title: str
     artist_credit: int
@@ -56,7 +56,7 @@ class ReleaseEvent:
 @dataclass
 class Release:
     id: int
-    gid: uuid.UUID
+    gid: str  # as text: the answer's ids are strings
     title: str
     artist_credit: int
     release_group: int
@@ -68,7 +68,7 @@ class Release:
 @dataclass
 class ReleaseGroup:
     id: int
-    gid: uuid.UUID
+    gid: str  # as text: the answer's ids are strings
     title: str
     artist_credit: int
     type: str | None
@@ -90,19 +90,30 @@ class MirrorData:
 
 
 # One statement for everything a lookup's levels need, each part read for all MBIDs at once
-# and returned as JSON: one round trip and one plan per lookup. Each step probes the indexes
-# with an array of the ids the step before found (= ANY(ARRAY(...)), never a join the planner
-# might turn into a scan of a big table); %(releases)s, %(groups)s and %(isrcs)s switch parts off.
+# and returned as JSON: one round trip and one (generic, prepared) plan per lookup. Index
+# probes are most of what it costs (about 500 for ten results of three MBIDs with their
+# releases), so each row is reached by one probe of an index MusicBrainz itself has: a
+# recording by its gid (a redirect only when that misses), tracks by recording, media and
+# events by release, artist credit names by credit. Each step probes with an array of the ids
+# the step before found (= ANY(ARRAY(...)), never a join the planner might turn into a scan of
+# a big table). Rows come flat and the caller groups and orders them: a sorted aggregate per
+# release or per credit (a sort set up for every group) cost more than the probes themselves.
+# %(releases)s, %(groups)s and %(isrcs)s switch parts off. Requested MBIDs are answered by
+# position, and gids come as text: the caller builds no UUID objects.
 _READ = """
-WITH requested AS MATERIALIZED (
-    SELECT q.gid AS requested, coalesce(
-        (SELECT own.id FROM musicbrainz.recording AS own WHERE own.gid = q.gid),
-        (SELECT rd.new_id FROM musicbrainz.recording_gid_redirect AS rd WHERE rd.gid = q.gid)) AS id
-    FROM unnest(%(mbids)s::uuid[]) AS q (gid)
-),
-recordings AS MATERIALIZED (
-    SELECT r.id, r.gid, r.name, r.length, r.artist_credit FROM musicbrainz.recording AS r
-    WHERE r.id = ANY(ARRAY(SELECT requested.id FROM requested))
+WITH recordings AS MATERIALIZED (
+    SELECT q.n, r.id, r.gid, r.name, r.length, r.artist_credit
+    FROM unnest(%(mbids)s::uuid[]) WITH ORDINALITY AS q (gid, n)
+    CROSS JOIN LATERAL (
+        SELECT own.id, own.gid, own.name, own.length, own.artist_credit
+        FROM musicbrainz.recording AS own WHERE own.gid = q.gid
+        UNION ALL
+        SELECT target.id, target.gid, target.name, target.length, target.artist_credit
+        FROM musicbrainz.recording_gid_redirect AS rd
+        JOIN musicbrainz.recording AS target ON target.id = rd.new_id
+        WHERE rd.gid = q.gid
+        LIMIT 1
+    ) AS r
 ),
 tracks AS MATERIALIZED (
     SELECT t.recording, t.gid, t.position, t.name, t.artist_credit, t.length, m.position AS medium_position,
@@ -110,89 +121,78 @@ tracks AS MATERIALIZED (
     FROM musicbrainz.track AS t
     JOIN musicbrainz.medium AS m ON m.id = t.medium
     LEFT JOIN musicbrainz.medium_format AS mf ON mf.id = m.format
-    WHERE %(releases)s AND t.recording = ANY(ARRAY(SELECT recordings.id FROM recordings))
+    WHERE %(releases)s AND t.recording = ANY(ARRAY(SELECT DISTINCT recordings.id FROM recordings))
 ),
 releases AS MATERIALIZED (
     SELECT r.id, r.gid, r.name, r.artist_credit, r.release_group FROM musicbrainz.release AS r
     WHERE r.id = ANY(ARRAY(SELECT DISTINCT tracks.release FROM tracks))
 ),
-media AS (
-    SELECT m.release, count(*) AS medium_count, coalesce(sum(m.track_count), 0) AS track_count
-    FROM musicbrainz.medium AS m
-    WHERE m.release = ANY(ARRAY(SELECT releases.id FROM releases))
-    GROUP BY m.release
-),
--- both halves of MusicBrainz's release_event view, the earliest event first
-events AS (
-    SELECT e.release, json_agg(json_build_array(e.code, e.date_year, e.date_month, e.date_day)
-        ORDER BY e.date_year NULLS LAST, e.date_month NULLS LAST, e.date_day NULLS LAST,
-            e.code NULLS LAST) AS events
-    FROM (
-        SELECT rc.release, iso.code, rc.date_year, rc.date_month, rc.date_day
-        FROM musicbrainz.release_country AS rc
-        LEFT JOIN musicbrainz.iso_3166_1 AS iso ON iso.area = rc.country
-        WHERE rc.release = ANY(ARRAY(SELECT releases.id FROM releases))
-        UNION ALL
-        SELECT ruc.release, NULL, ruc.date_year, ruc.date_month, ruc.date_day
-        FROM musicbrainz.release_unknown_country AS ruc
-        WHERE ruc.release = ANY(ARRAY(SELECT releases.id FROM releases))
-    ) AS e
-    GROUP BY e.release
-),
 release_groups AS MATERIALIZED (
-    SELECT rg.id, rg.gid, rg.name, rg.artist_credit, pt.name AS type_name,
-        array(SELECT st.name FROM musicbrainz.release_group_secondary_type_join AS j
-            JOIN musicbrainz.release_group_secondary_type AS st ON st.id = j.secondary_type
-            WHERE j.release_group = rg.id ORDER BY st.child_order, st.name) AS secondary
+    SELECT rg.id, rg.gid, rg.name, rg.artist_credit, pt.name AS type_name
     FROM musicbrainz.release_group AS rg
     LEFT JOIN musicbrainz.release_group_primary_type AS pt ON pt.id = rg.type
     WHERE %(groups)s AND rg.id = ANY(ARRAY(SELECT DISTINCT releases.release_group FROM releases))
-),
-credits AS (
-    SELECT acn.artist_credit,
-        json_agg(json_build_array(a.gid, acn.name, acn.join_phrase) ORDER BY acn.position) AS artists
-    FROM musicbrainz.artist_credit_name AS acn
-    JOIN musicbrainz.artist AS a ON a.id = acn.artist
-    WHERE acn.artist_credit = ANY(ARRAY(
-        SELECT recordings.artist_credit FROM recordings
-        UNION SELECT tracks.artist_credit FROM tracks
-        UNION SELECT releases.artist_credit FROM releases
-        UNION SELECT release_groups.artist_credit FROM release_groups))
-    GROUP BY acn.artist_credit
 )
 SELECT
-    (SELECT json_agg(json_build_array(q.requested, q.id)) FROM requested AS q WHERE q.id IS NOT NULL),
-    (SELECT json_agg(json_build_array(r.id, r.gid, r.name, r.length, r.artist_credit)) FROM recordings AS r),
+    (SELECT json_agg(json_build_array(r.n, r.id, r.gid, r.name, r.length, r.artist_credit))
+        FROM recordings AS r),
     (SELECT json_agg(json_build_array(t.recording, t.gid, t.position, t.name, t.artist_credit, t.length,
             t.medium_position, t.track_count, t.medium_name, t.format_name, t.release)
         ORDER BY t.recording, t.release, t.medium_position, t.position)
         FROM tracks AS t),
-    (SELECT json_agg(json_build_array(r.id, r.gid, r.name, r.artist_credit, r.release_group,
-            coalesce(m.medium_count, 0), coalesce(m.track_count, 0), e.events))
-        FROM releases AS r
-        LEFT JOIN media AS m ON m.release = r.id
-        LEFT JOIN events AS e ON e.release = r.id),
-    (SELECT json_agg(json_build_array(g.id, g.gid, g.name, g.artist_credit, g.type_name, g.secondary))
+    (SELECT json_agg(json_build_array(r.id, r.gid, r.name, r.artist_credit, r.release_group))
+        FROM releases AS r),
+    (SELECT json_agg(json_build_array(m.release, m.track_count))
+        FROM musicbrainz.medium AS m
+        WHERE m.release = ANY(ARRAY(SELECT releases.id FROM releases))),
+    -- both halves of MusicBrainz's release_event view
+    (SELECT json_agg(json_build_array(rc.release, iso.code, rc.date_year, rc.date_month, rc.date_day))
+        FROM musicbrainz.release_country AS rc
+        LEFT JOIN musicbrainz.iso_3166_1 AS iso ON iso.area = rc.country
+        WHERE rc.release = ANY(ARRAY(SELECT releases.id FROM releases))),
+    (SELECT json_agg(json_build_array(ruc.release, NULL, ruc.date_year, ruc.date_month, ruc.date_day))
+        FROM musicbrainz.release_unknown_country AS ruc
+        WHERE ruc.release = ANY(ARRAY(SELECT releases.id FROM releases))),
+    (SELECT json_agg(json_build_array(g.id, g.gid, g.name, g.artist_credit, g.type_name))
         FROM release_groups AS g),
+    (SELECT json_agg(json_build_array(j.release_group, st.name) ORDER BY st.child_order, st.name)
+        FROM musicbrainz.release_group_secondary_type_join AS j
+        JOIN musicbrainz.release_group_secondary_type AS st ON st.id = j.secondary_type
+        WHERE j.release_group = ANY(ARRAY(SELECT release_groups.id FROM release_groups))),
     (SELECT json_agg(json_build_array(i.recording, i.isrc) ORDER BY i.isrc)
         FROM musicbrainz.isrc AS i
         WHERE %(isrcs)s AND i.recording = ANY(ARRAY(SELECT recordings.id FROM recordings))),
-    (SELECT json_object_agg(c.artist_credit, c.artists) FROM credits AS c)
+    (SELECT json_agg(json_build_array(acn.artist_credit, a.gid, acn.name, acn.join_phrase)
+            ORDER BY acn.artist_credit, acn.position)
+        FROM musicbrainz.artist_credit_name AS acn
+        JOIN musicbrainz.artist AS a ON a.id = acn.artist
+        WHERE acn.artist_credit = ANY(ARRAY(
+            SELECT recordings.artist_credit FROM recordings
+            UNION SELECT tracks.artist_credit FROM tracks
+            UNION SELECT releases.artist_credit FROM releases
+            UNION SELECT release_groups.artist_credit FROM release_groups)))
 """
 
 
 # Recordings alone (the commonest request): a small statement, cheaper to run than the
 # whole one with its other parts switched off.
 _RECORDINGS_ONLY = """
-SELECT q.gid, r.id, r.gid, r.name, r.length, r.artist_credit,
+SELECT q.n, r.id, r.gid::text, r.name, r.length, r.artist_credit,
     (SELECT json_agg(json_build_array(a.gid, acn.name, acn.join_phrase) ORDER BY acn.position)
         FROM musicbrainz.artist_credit_name AS acn JOIN musicbrainz.artist AS a ON a.id = acn.artist
         WHERE acn.artist_credit = r.artist_credit),
     CASE WHEN %(isrcs)s THEN array(SELECT i.isrc FROM musicbrainz.isrc AS i WHERE i.recording = r.id) END
-FROM unnest(%(mbids)s::uuid[]) AS q (gid)
-JOIN musicbrainz.recording AS r ON r.id = coalesce(
-    (SELECT own.id FROM musicbrainz.recording AS own WHERE own.gid = q.gid),
-    (SELECT rd.new_id FROM musicbrainz.recording_gid_redirect AS rd WHERE rd.gid = q.gid))
+FROM unnest(%(mbids)s::uuid[]) WITH ORDINALITY AS q (gid, n)
+CROSS JOIN LATERAL (
+    SELECT own.id, own.gid, own.name, own.length, own.artist_credit
+    FROM musicbrainz.recording AS own WHERE own.gid = q.gid
+    UNION ALL
+    SELECT target.id, target.gid, target.name, target.length, target.artist_credit
+    FROM musicbrainz.recording_gid_redirect AS rd
+    JOIN musicbrainz.recording AS target ON target.id = rd.new_id
+    WHERE rd.gid = q.gid
+    LIMIT 1
+) AS r
 """
 
 
@@ -208,47 +208,77 @@ def read(
     data = MirrorData()
     if not mbids:
         return data
+    requested = list(mbids)
     if not (releases or release_groups):
-        return _read_recordings(conn, mbids, isrcs)
+        return _read_recordings(conn, requested, isrcs)
     params = {
-        "mbids": list(mbids),
+        "mbids": requested,
         "releases": releases or release_groups,
         "groups": release_groups,
         "isrcs": isrcs,
     }
     row = conn.execute(_READ, params).fetchone()
     assert row is not None
-    requested, recordings, tracks, release_rows, group_rows, isrc_rows, credits = row
-    by_id = {
-        rid: Recording(rid, uuid.UUID(gid), title, length, credit)
-        for rid, gid, title, length, credit in recordings or ()
-    }
-    for mbid, rid in requested or ():
-        if rid in by_id:
-            data.recordings[uuid.UUID(mbid)] = by_id[rid]
-    for rid, code in isrc_rows or ():
+    (
+        recordings,
+        tracks,
+        release_rows,
+        media,
+        countries,
+        unknown_countries,
+        groups,
+        secondary,
+        codes,
+        credits,
+    ) = row
+    by_id: dict[int, Recording] = {}
+    for n, rid, gid, title, length, credit in recordings or ():
+        recording = by_id.get(rid)
+        if recording is None:
+            recording = by_id[rid] = Recording(rid, gid, title, length, credit)
+        data.recordings[requested[n - 1]] = recording
+    for rid, code in codes or ():
         by_id[rid].isrcs.append(code.strip())
-    for recording, gid, *rest in tracks or ():
-        data.tracks.setdefault(recording, []).append(TrackRow(recording, uuid.UUID(gid), *rest))
-    for rid, gid, title, credit, group, mediums, track_count, events in release_rows or ():
-        release = Release(rid, uuid.UUID(gid), title, credit, group, int(mediums), int(track_count))
-        release.events = [ReleaseEvent(*event) for event in events or ()]
-        data.releases[rid] = release
-    for rid, gid, title, credit, primary, secondary in group_rows or ():
-        data.release_groups[rid] = ReleaseGroup(rid, uuid.UUID(gid), title, credit, primary, list(secondary))
-    for credit, artists in (credits or {}).items():
-        data.artists[int(credit)] = [_artist(gid, name, join_phrase) for gid, name, join_phrase in artists]
+    for track in tracks or ():
+        data.tracks.setdefault(track[0], []).append(TrackRow(*track))
+    for rid, gid, title, credit, group in release_rows or ():
+        data.releases[rid] = Release(rid, gid, title, credit, group)
+    for rid, track_count in media or ():
+        release = data.releases[rid]
+        release.medium_count += 1
+        release.track_count += track_count or 0
+    for rid, *event in (countries or []) + (unknown_countries or []):
+        data.releases[rid].events.append(ReleaseEvent(*event))
+    for release in data.releases.values():
+        if len(release.events) > 1:
+            release.events.sort(key=_earliest_first)
+    for rid, gid, title, credit, primary in groups or ():
+        data.release_groups[rid] = ReleaseGroup(rid, gid, title, credit, primary)
+    for rid, name in secondary or ():
+        data.release_groups[rid].secondary_types.append(name)
+    for credit, gid, name, join_phrase in credits or ():
+        data.artists.setdefault(credit, []).append(_artist(gid, name, join_phrase))
     return data
 
 
-def _read_recordings(conn: psycopg.Connection[Any], mbids: Collection[uuid.UUID], isrcs: bool) -> MirrorData:
+def _earliest_first(event: ReleaseEvent) -> tuple[Any, ...]:
+    """MusicBrainz's order of release events: by date (unknown parts last), then country."""
+    return (
+        event.year is None, event.year or 0,
+        event.month is None, event.month or 0,
+        event.day is None, event.day or 0,
+        event.country is None, event.country or "",
+    )  # fmt: skip
+
+
+def _read_recordings(conn: psycopg.Connection[Any], requested: list[uuid.UUID], isrcs: bool) -> MirrorData:
     data = MirrorData()
     by_id: dict[int, Recording] = {}
-    rows = conn.execute(_RECORDINGS_ONLY, {"mbids": list(mbids), "isrcs": isrcs})
-    for requested, rid, gid, title, length, credit, artists, codes in rows:
+    rows = conn.execute(_RECORDINGS_ONLY, {"mbids": requested, "isrcs": isrcs})
+    for n, rid, gid, title, length, credit, artists, codes in rows:
         if rid not in by_id:
             by_id[rid] = Recording(rid, gid, title, length, credit, sorted(c.strip() for c in codes or ()))
-        data.recordings[requested] = by_id[rid]
+        data.recordings[requested[n - 1]] = by_id[rid]
         data.artists[credit] = [_artist(*artist) for artist in artists or ()]
     return data
 

@@ -103,6 +103,32 @@ class MusicBrainz:
                 fp, mb, unknown_after=unknown_after, track_unknown=track_unknown, report=report
             )
 
+    def unavailable(self) -> str | None:
+        """Why merges cannot be followed here (no mirror database, or nothing imported), or None.
+
+        An existing MusicBrainz database (``--musicbrainz-dsn``) is always there: a failure to
+        reach it is an error, not a reason to skip.
+        """
+        settings = self._pools.settings
+        if settings.external_musicbrainz:
+            return None
+        name = settings.dbname(MUSICBRAINZ)
+        # Asked of the fingerprint database's server: connecting to a missing database would
+        # wait for the pool's timeout instead of failing at once.
+        with self._pools.connection("fingerprint", "MusicBrainz mirror check", read_only=True) as conn:
+            row = conn.execute(
+                "SELECT EXISTS (SELECT FROM pg_database WHERE datname = %s)", [name]
+            ).fetchone()
+        if row is None or not row[0]:
+            return f"no MusicBrainz mirror (database {name} does not exist: run `acoustid-pg init`)"
+        with self._pools.connection(MUSICBRAINZ, "MusicBrainz mirror check", read_only=True) as conn:
+            row = conn.execute("SELECT to_regclass('musicbrainz.mirror_dump') IS NOT NULL").fetchone()
+            if row is None or not row[0]:
+                return f"the database {name} holds no MusicBrainz mirror schema (run `acoustid-pg init`)"
+            if mirror_dump(conn) is None:
+                return "the MusicBrainz mirror is empty (load a dump with `acoustid-pg musicbrainz import`)"
+        return None
+
     def mirror_dump(self) -> dict[str, Any] | None:
         """Which dump the mirror was loaded from (None before the first import)."""
         with self._pools.connection(MUSICBRAINZ, "MusicBrainz status", read_only=True) as conn:

@@ -148,7 +148,7 @@ def _recordings(
             if sources:
                 by_recording[recording.id]["sources"] += link.submission_count
             continue
-        item: Json = {"id": str(recording.gid if recording else link.mbid)}
+        item: Json = {"id": recording.gid if recording else str(link.mbid)}
         if sources:
             item["sources"] = link.submission_count
         out.append(item)
@@ -208,7 +208,7 @@ def _release_groups(levels: frozenset[str], rows: list[TrackRow], data: MirrorDa
             continue
         if release.release_group not in groups:
             group = data.release_groups[release.release_group]
-            item: Json = {"id": str(group.gid)}
+            item: Json = {"id": group.gid}
             if not ids_only:
                 item["title"] = group.title or ""
                 if group.type:
@@ -255,7 +255,7 @@ def _releases(levels: frozenset[str], rows: list[TrackRow], data: MirrorData) ->
 
 
 def _release(release: Release, data: MirrorData, ids_only: bool) -> Json:
-    item: Json = {"id": str(release.gid)}
+    item: Json = {"id": release.gid}
     if ids_only:
         return item
     item["title"] = release.title or ""
@@ -294,7 +294,7 @@ def _mediums(rows: list[TrackRow], data: MirrorData) -> list[Json]:
             mediums[row.medium_position] = medium
         medium["tracks"].append(
             {
-                "id": str(row.gid),
+                "id": row.gid,
                 "position": row.position,
                 "title": row.title,
                 "artists": data.credit(row.artist_credit),
@@ -314,12 +314,12 @@ def _m2(mbids: Sequence[MbidLink], data: MirrorData) -> list[Json]:
         if recording.id in seen:
             continue
         seen.add(recording.id)
-        item: Json = {"id": str(recording.gid)}
+        item: Json = {"id": recording.gid}
         if recording.length:
             item["duration"] = float(recording.length // 1000)
         rows = sorted(
             data.tracks.get(recording.id, []),
-            key=lambda r: (str(data.releases[r.release].gid), r.medium_position, r.position),
+            key=lambda r: (data.releases[r.release].gid, r.medium_position, r.position),
         )
         item["tracks"] = [_m2_track(row, data) for row in rows if row.release in data.releases]
         out.append(item)
@@ -331,7 +331,7 @@ def _m2_track(row: TrackRow, data: MirrorData) -> Json:
     medium: Json = {
         "track_count": row.medium_track_count,
         "position": row.medium_position,
-        "release": {"id": str(release.gid), "title": release.title},
+        "release": {"id": release.gid, "title": release.title},
     }
     if row.medium_format:
         medium["format"] = row.medium_format
