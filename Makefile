@@ -6,7 +6,7 @@ VENV ?= .venv
 PY = $(VENV)/bin/python
 PKGLIBDIR = $(shell $(PG_CONFIG) --pkglibdir)
 
-.PHONY: all deps ext venv install check-installed test test-quick check-all coretest fuzz pytest bench lint demo dist clean pg18 test-pg18
+.PHONY: all deps ext venv install check-installed test test-quick check-all coretest fuzz fuzz-py pytest bench lint demo dist clean pg18 test-pg18
 
 all: ext venv
 
@@ -45,10 +45,17 @@ coretest:
 fuzz:
 	$(MAKE) -C ext fuzz
 
+# atheris on what faces the network (request parameters, whole HTTP requests through the real
+# service, the MusicBrainz dump reader), FUZZ_PY_SECONDS each (default 25); a failing input
+# is written into tests/fuzz/corpus/<target>/. FUZZ_TARGETS picks some (params http dump).
+FUZZ_PY_SECONDS ?= 25
+fuzz-py: check-installed venv
+	$(PY) -m tests.fuzz --seconds $(FUZZ_PY_SECONDS) $(FUZZ_TARGETS)
+
 pytest: check-installed venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test: coretest fuzz pytest
+test: coretest fuzz fuzz-py pytest
 
 # The edit loop: the core's unit tests, pg_regress and the driver tests (no fuzzing, no
 # schema, command-line or reliability suites). make test and CI still run everything.

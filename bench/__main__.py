@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 
 from acoustid_pg.cluster import Cluster
 
-from . import bulk, faults, functions, ingest, lookup, musicbrainz, nats, restore, web
+from . import bulk, calibration, faults, functions, ingest, lookup, musicbrainz, nats, restore, scaling, web
 from .report import machine
 
 # The *_1m benchmarks are not in the default run: they load a million fingerprints (one
 # database per run, shared by them: `python -m bench bulk_1m lookup_1m`); restore (PITR with
-# pgBackRest) is not either, being an operations figure. faults (the whole system under
-# kills and restarts, ~4 minutes, on a server of its own) is, last.
-BENCHMARKS = {
+# pgBackRest) is not either, being an operations figure. Nor is scaling (hours at its default
+# sizes: `python -m bench scaling 100k 300k 1M 3M`); calibration is, its fpcalc corpus cached.
+# faults (the whole system under kills and restarts, ~4 minutes, on a server of its own) is, last.
+BENCHMARKS: dict[str, Callable[[Cluster], None]] = {
     "functions": functions.main,
     "lookup": lookup.main,
     "ingest": ingest.main,
@@ -29,22 +32,48 @@ BENCHMARKS = {
     "nats_1m": nats.main_million,
     "restore": restore.main,
     "restore_1m": restore.main_million,
+    "calibration": calibration.main,
+    "scaling": scaling.main,
     "faults": faults.main,
 }
-DEFAULT = ["functions", "lookup", "ingest", "bulk", "musicbrainz", "web", "nats", "faults"]
+# These take sizes after their name (`scaling 100k 300k`, `calibration 1M`).
+SIZED: dict[str, Callable[[Cluster, list[int]], None]] = {
+    "calibration": calibration.main,
+    "scaling": scaling.main,
+}
+DEFAULT = ["functions", "lookup", "ingest", "bulk", "calibration", "musicbrainz", "web", "nats", "faults"]
 SHARED_BUFFERS = "4GB"
 
 
+def plan(argv: list[str]) -> list[Callable[[Cluster], None]]:
+    """The benchmarks to run, in order; a sized one takes the sizes that follow its name."""
+    runs: list[Callable[[Cluster], None]] = []
+    words = argv or DEFAULT
+    n = 0
+    while n < len(words):
+        name = words[n]
+        if name not in BENCHMARKS:
+            sys.exit(f"unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}")
+        sizes = []
+        while n + 1 < len(words) and words[n + 1] not in BENCHMARKS and name in SIZED:
+            sizes.append(words[n + 1])
+            n += 1
+        try:
+            counts = scaling.parse_sizes(sizes)
+        except ValueError as error:
+            sys.exit(f"{name}: {error}")
+        runs.append(functools.partial(SIZED[name], sizes=counts) if counts else BENCHMARKS[name])
+        n += 1
+    return runs
+
+
 def main(argv: list[str]) -> None:
-    chosen = argv or DEFAULT
-    unknown = [name for name in chosen if name not in BENCHMARKS]
-    if unknown:
-        sys.exit(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+    runs = plan(argv)
     print(f"acoustid-pg benchmarks on {machine()}")
     # Sized like a deployment whose lookup index (5.4 kB a fingerprint) should stay in memory.
     with Cluster.temporary(shared_buffers=SHARED_BUFFERS) as cluster:
-        for name in chosen:
-            BENCHMARKS[name](cluster)
+        for run in runs:
+            run(cluster)
 
 
 if __name__ == "__main__":

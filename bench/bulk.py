@@ -64,9 +64,12 @@ def run(cluster: Cluster, size: int, *, gin_curve: bool = True) -> None:
     print_storage(lib)
 
 
-def append_rows(lib: library.Library, size: int) -> list[list[str]]:
-    """Append a tenth of the database to it while one client keeps looking up."""
-    count = size // APPEND_FRACTION
+def append_rows(
+    lib: library.Library, size: int, *, count: int | None = None, start: int | None = None
+) -> list[list[str]]:
+    """Append ``count`` tracks from ``start`` on (a tenth of the database, from 10 x size on, unless
+    told) to it while one client keeps looking up."""
+    count = count or size // APPEND_FRACTION
     sample = queries(size)
     stop = threading.Event()
     latencies: list[float] = []
@@ -86,7 +89,8 @@ def append_rows(lib: library.Library, size: int) -> list[list[str]]:
         looker = threading.Thread(target=look_up)
         looker.start()
         rows = library.GenerationTimer(
-            FingerprintRow(t.items, t.duration, t.gid) for t in library.tracks(count, start=10 * size)
+            FingerprintRow(t.items, t.duration, t.gid)
+            for t in library.tracks(count, start=10 * size if start is None else start)
         )
         started = time.perf_counter()
         try:

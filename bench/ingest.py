@@ -24,12 +24,17 @@ SUBMISSIONS = 4000
 SUBMIT_BATCH = 500
 
 
-def submissions(size: int, account: int, application: int, seed: int = 11) -> list[Submission]:
+def submissions(
+    size: int, account: int, application: int, seed: int = 11, fresh: int | None = None
+) -> list[Submission]:
+    """Half noisy copies of stored tracks, half new recordings: tracks from ``fresh`` on (2 x size
+    unless told) that nothing stored comes from."""
     rng = random.Random(seed)
     walks = library.walks()
+    fresh = 2 * size if fresh is None else fresh
     made = []
     for n in range(SUBMISSIONS):
-        track = walks.track(rng.randrange(size) if n % 2 == 0 else 2 * size + seed * SUBMISSIONS + n)
+        track = walks.track(rng.randrange(size) if n % 2 == 0 else fresh + seed * SUBMISSIONS + n)
         items = data.noisy_query(rng, list(track.items)) if n % 2 == 0 else list(track.items)
         made.append(
             Submission.create(
@@ -52,6 +57,17 @@ def main_million(cluster: Cluster) -> None:
 def run(cluster: Cluster, size: int) -> None:
     before = load_average()
     lib = library.build(cluster, size)
+    rows = import_rows(lib)
+    print_table(
+        f"Import into {size:,} fingerprints: {SUBMISSIONS:,} submissions a run, half join a track"
+        f" (load average {before} before, {load_average()} after)",
+        ["figure", "value", "detail"],
+        rows,
+    )
+
+
+def import_rows(lib: library.Library, fresh: int | None = None) -> list[list[str]]:
+    """Submit and import SUBMISSIONS with one worker, then as many more with two."""
     with lib.connect("app") as app:
         account = app.execute(
             "INSERT INTO account (name, apikey_hash)"
@@ -66,7 +82,7 @@ def run(cluster: Cluster, size: int) -> None:
     rows = []
     with lib.client(min_size=2, max_size=6) as client:
         for workers, seed in ((1, 11), (2, 12)):
-            made = submissions(lib.size, account_id, application_id, seed)
+            made = submissions(lib.size, account_id, application_id, seed, fresh)
             started = time.perf_counter()
             for first in range(0, len(made), SUBMIT_BATCH):
                 client.submit_many(made[first : first + SUBMIT_BATCH])
@@ -93,9 +109,4 @@ def run(cluster: Cluster, size: int) -> None:
             "SELECT count(*) FILTER (WHERE skip_reason IS NULL), count(*) FROM submission_result"
         ).fetchone()
     rows.append(["submissions imported / handled", f"{actions[0]:,} / {actions[1]:,}" if actions else "", ""])
-    print_table(
-        f"Import into {size:,} fingerprints: {SUBMISSIONS:,} submissions a run, half join a track"
-        f" (load average {before} before, {load_average()} after)",
-        ["figure", "value", "detail"],
-        rows,
-    )
+    return rows

@@ -19,12 +19,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
 from operator import xor
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 
 import acoustid_pg
-from acoustid_pg import indexes, migrate
+from acoustid_pg import indexes, migrate, synthetic
 from acoustid_pg.api import AcoustID
 from acoustid_pg.bulk import FingerprintRow
 from acoustid_pg.cluster import Cluster
@@ -71,9 +71,45 @@ class Walks:
         return Track(f"00000000-0000-4000-8000-{n:012x}", items, duration)
 
 
-@functools.lru_cache(maxsize=2)
-def walks(seed: int = 1) -> Walks:
-    return Walks(seed)
+class Generator(Protocol):
+    def track(self, n: int) -> Track: ...
+
+
+# Which generator the libraries hold: "walk" (the spec's random walk, above) or "calibrated"
+# (acoustid_pg.synthetic's model fitted to fpcalc output, see bench/calibration.py).
+GENERATORS = ("walk", "calibrated")
+_generator = "walk"
+
+
+def use_generator(name: str) -> None:
+    """Make every library and query that follows come from generator ``name``."""
+    global _generator
+    if name not in GENERATORS:
+        raise ValueError(f"unknown generator {name!r}; choose one of {', '.join(GENERATORS)}")
+    _generator = name
+
+
+class CalibratedWalks:
+    """The calibrated generator with this module's durations and gids."""
+
+    def __init__(self, seed: int) -> None:
+        self.model = synthetic.CalibratedModel(seed)
+        self.seed = seed
+
+    def track(self, n: int) -> Track:
+        rng = random.Random(self.seed * 10_000_019 + n)
+        duration = rng.randint(60, 600)
+        items = self.model.fingerprint(rng, round(min(duration, 120) * ITEMS_PER_SECOND))
+        return Track(f"00000000-0000-4000-8000-{n:012x}", items, duration)
+
+
+@functools.lru_cache(maxsize=4)
+def _walks(seed: int, generator: str) -> Generator:
+    return CalibratedWalks(seed) if generator == "calibrated" else Walks(seed)
+
+
+def walks(seed: int = 1) -> Generator:
+    return _walks(seed, _generator)
 
 
 def tracks(count: int, seed: int = 1, start: int = 0) -> Iterator[Track]:
@@ -126,22 +162,24 @@ class GenerationTimer:
             self.seconds += time.perf_counter() - started
 
 
-_BUILT: dict[tuple[str, int], Library] = {}  # within one run of the benchmarks
+_BUILT: dict[tuple[str, str], Library] = {}  # within one run of the benchmarks
 
 
-def build(cluster: Cluster, size: int, *, seed: int = 1) -> Library:
+def build(cluster: Cluster, size: int, *, seed: int = 1, prefix: str = "bench") -> Library:
     """Create (or reuse, within one benchmark run) the deployment and load it as an operator would.
 
     What ``bulk_load(rows, rebuild_indexes=True)`` does, one phase at a time so each can be
-    timed: drop the lookup indexes, COPY, build them (two connections), then VACUUM ANALYZE.
+    timed (see ``grow``). A library of the calibrated generator has its own databases.
     """
-    key = (str(cluster.base_dir), size)
+    prefix = f"{prefix}{size}" + ("cal" if _generator == "calibrated" else "")
+    key = (str(cluster.base_dir), prefix)
     if key in _BUILT:
         return _BUILT[key]
-    library = _BUILT[key] = Library(cluster, f"bench{size}", size)
+    library = _BUILT[key] = Library(cluster, prefix, 0)
     with psycopg.connect(cluster.conninfo(), autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [library.names["fingerprint"]])
         if exists.fetchone():  # a persistent cluster's earlier run: no load figures then
+            library.size = size
             return library
         for database, name in library.names.items():
             admin.execute(f"CREATE DATABASE {name}")
@@ -149,10 +187,19 @@ def build(cluster: Cluster, size: int, *, seed: int = 1) -> Library:
                 for extension in EXTENSIONS[database]:  # what init creates
                     conn.execute(f"CREATE EXTENSION {extension}")
                 migrate.upgrade(conn, database)
+    grow(library, size, seed=seed)
+    return library
+
+
+def grow(library: Library, count: int, *, seed: int = 1) -> None:
+    """Load tracks library.size .. library.size + count - 1 as an operator would, timing each phase:
+    drop the lookup indexes, COPY, build them (two connections), then VACUUM ANALYZE."""
     with library.connect() as conn:
         indexes.drop_lookup_indexes(conn)
         library.gin_memory = str(conn.execute("SHOW maintenance_work_mem").fetchone()[0])  # type: ignore[index]
-    rows = GenerationTimer(FingerprintRow(t.items, t.duration, t.gid) for t in tracks(size, seed))
+    rows = GenerationTimer(
+        FingerprintRow(t.items, t.duration, t.gid) for t in tracks(count, seed, start=library.size)
+    )
     with library.client(min_size=1, max_size=2) as client:
         started = time.perf_counter()
         client.bulk_load(rows)
@@ -167,4 +214,4 @@ def build(cluster: Cluster, size: int, *, seed: int = 1) -> Library:
         conn.execute("VACUUM ANALYZE fingerprint_data")
         conn.execute("VACUUM ANALYZE track")
     library.vacuum_seconds = time.perf_counter() - started
-    return library
+    library.size += count

@@ -94,17 +94,7 @@ def run(cluster: Cluster, size: int) -> None:
     sample = queries(size)
     with lib.client(min_size=1, max_size=2) as client:
         lookups = client.lookup
-        for items, duration, _ in sample[:100]:  # warm the caches
-            lookups(items, duration)
-        times, found, false_positives = [], 0, 0
-        for items, duration, gid in sample:
-            t0 = time.perf_counter()
-            matches = lookups(items, duration)
-            times.append(time.perf_counter() - t0)
-            if gid is None:
-                false_positives += bool(matches)
-            elif matches and str(matches[0].track_gid) == gid:
-                found += 1
+        times, found, false_positives = one_client(client, sample)
         known = sum(1 for *_, gid in sample if gid is not None)
         concurrent = concurrent_latencies(lib, sample, CLIENTS)
         naive_sample = sample[:NAIVE_SAMPLE]
@@ -139,6 +129,23 @@ def run(cluster: Cluster, size: int) -> None:
         ["figure", "value", "detail"],
         rows,
     )
+
+
+def one_client(client: Any, sample: list[tuple[list[int], int, str | None]]) -> tuple[list[float], int, int]:
+    """Latencies of the sample's lookups after 100 to warm the caches; known tracks found first,
+    unknown ones with a match."""
+    for items, duration, _ in sample[:100]:
+        client.lookup(items, duration)
+    times, found, false_positives = [], 0, 0
+    for items, duration, gid in sample:
+        started = time.perf_counter()
+        matches = client.lookup(items, duration)
+        times.append(time.perf_counter() - started)
+        if gid is None:
+            false_positives += bool(matches)
+        elif matches and str(matches[0].track_gid) == gid:
+            found += 1
+    return times, found, false_positives
 
 
 def concurrent_latencies(

@@ -8,7 +8,8 @@ prefix=${1:?usage: docker/build.sh PREFIX}
 src=$(cd "$(dirname "$0")/.." && pwd)
 pg_major=${PG_MAJOR:-$(pg_config --version | sed 's/^PostgreSQL \([0-9]*\).*/\1/')}
 build_deps=(build-essential "postgresql-server-dev-$pg_major" python3-dev)
-run_deps=(python3 python3-venv libchromaprint-tools)
+# redis-server: `acoustid-pg serve` starts a private one when no Redis is given
+run_deps=(python3 python3-venv libchromaprint-tools redis-server)
 
 missing=()
 for package in "${build_deps[@]}" "${run_deps[@]}"; do

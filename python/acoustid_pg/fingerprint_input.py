@@ -6,6 +6,7 @@ compressed string (plain ``fpcalc``); each check names the argument it rejects.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Final, Union
 
@@ -16,6 +17,7 @@ from .errors import FingerprintError, InvalidArgumentError
 MAX_DURATION: Final = 32767  # seconds; fingerprint.length and submission.length are smallints
 # About 3.5 hours of audio at fpcalc's 8 items a second: far more than any real submission.
 MAX_ITEMS: Final = 100_000
+DECODED_CACHE: Final = 32  # fingerprints (about 60 kB each as Python ints)
 
 Fingerprint = Union[Sequence[int], str]
 
@@ -36,10 +38,17 @@ def check_items(field: str, value: object) -> list[int]:
     return list(value)
 
 
+@functools.lru_cache(maxsize=DECODED_CACHE)
+def _decoded(value: str) -> tuple[int, ...]:
+    return tuple(core.decode_fingerprint(value))
+
+
 def decode(field: str, value: str) -> list[int]:
-    """The items of a compressed fingerprint string."""
+    """The items of a compressed fingerprint string. The last few strings' items are kept:
+    a web lookup checks its fingerprint on the way in and the driver checks it again, and
+    decoding is most of a lookup's client-side cost."""
     try:
-        items = core.decode_fingerprint(value)
+        items = list(_decoded(value))
     except FingerprintError as exc:
         raise InvalidArgumentError(field, str(exc)) from None
     if not items:

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any, Final
+
+import psycopg
+from psycopg_pool import PoolTimeout
+
+from .errors import AcoustidError
 from .pools import Pools
-from .settings import DATABASES
+from .settings import DATABASES, MUSICBRAINZ
+
+MIRROR_TIMEOUT: Final = 2.0  # seconds: /_health must answer even when the mirror hangs
 
 
 class HealthCheck:
@@ -20,6 +28,22 @@ class HealthCheck:
                 conn.execute("SELECT 1").fetchone()
             states[database] = "ok"
         return states
+
+    def musicbrainz(self, timeout: float = MIRROR_TIMEOUT) -> dict[str, Any]:
+        """Whether the MusicBrainz mirror (or the external MusicBrainz database) answers a
+        read-only query within ``timeout`` seconds. Never raises: only lookups with metadata
+        need the mirror, so its absence is reported, not an outage."""
+        source = "external" if self._pools.settings.external_musicbrainz else "mirror"
+        try:
+            # The pool itself, not Pools.connection: its wait is the short timeout here, and
+            # the mirror is never on the replicas when external.
+            with self._pools.pool(MUSICBRAINZ).connection(timeout=timeout) as conn:
+                conn.execute(f"SET statement_timeout = {int(timeout * 1000)}")
+                conn.execute("SELECT 1").fetchone()
+        except (AcoustidError, PoolTimeout, psycopg.Error, OSError) as exc:
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+            return {"source": source, "status": "unavailable", "error": f"MusicBrainz {source}: {reason}"}
+        return {"source": source, "status": "ok"}
 
     def application_count(self) -> int:
         """How many applications exist (none: a deployment nobody has set up for clients yet)."""

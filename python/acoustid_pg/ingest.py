@@ -22,7 +22,7 @@ from psycopg.types.json import Jsonb
 from .checks import check_id
 from .dberrors import first_line
 from .errors import InvalidArgumentError, NotFoundError
-from .int4array import Int4Array
+from .int4array import INT4_ARRAY_OID, Int4Array, RawInt4ArrayLoader
 from .pools import Pools
 from .submission import Submission
 
@@ -52,7 +52,7 @@ WITH claimed AS (
 )
 SELECT s.* FROM claimed AS c
 CROSS JOIN LATERAL (
-    SELECT s.id, s.created, s.fingerprint::text, s.length, s.bitrate, s.format_id, s.application_id,
+    SELECT s.id, s.created, s.fingerprint, s.length, s.bitrate, s.format_id, s.application_id,
         s.account_id, s.application_version, s.mbid, s.puid, s.foreignid, s.meta::text
     FROM submission AS s
     WHERE s.id = c.submission_id AND s.created = c.submission_created
@@ -120,12 +120,19 @@ class Imported:
 
 def claim_submissions(ingest: psycopg.Connection[Any], limit: int) -> list[tuple[Any, ...]]:
     """Lock up to ``limit`` pending submissions, oldest first, in the caller's ingest transaction."""
-    return ingest.execute(_CLAIM, [limit]).fetchall()
+    return _claim(ingest, _CLAIM, [limit])
 
 
 def claim_submissions_by_id(ingest: psycopg.Connection[Any], ids: list[int]) -> list[tuple[Any, ...]]:
     """Lock those of ``ids`` still pending and not held by another worker, oldest first."""
-    return ingest.execute(_CLAIM_IDS, [ids]).fetchall()
+    return _claim(ingest, _CLAIM_IDS, [ids])
+
+
+def _claim(ingest: psycopg.Connection[Any], query: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    # Binary results, the fingerprint kept as PostgreSQL's bytes: import_one passes them on.
+    with ingest.cursor(binary=True) as cur:
+        cur.adapters.register_loader(INT4_ARRAY_OID, RawInt4ArrayLoader)
+        return cur.execute(query, params).fetchall()
 
 
 def import_one(conn: psycopg.Connection[Any], row: tuple[Any, ...]) -> Imported:

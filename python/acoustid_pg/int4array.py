@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from typing import Final
 
 import psycopg
-from psycopg.adapt import Dumper
+from psycopg.abc import Buffer
+from psycopg.adapt import Dumper, Loader
 from psycopg.pq import Format
 
 from .errors import InvalidArgumentError
@@ -71,3 +72,37 @@ class Int4ArrayDumper(Dumper):
 
 
 psycopg.adapters.register_dumper(Int4Array, Int4ArrayDumper)
+
+
+class RawInt4Array:
+    """An int4[] value exactly as PostgreSQL sent it in binary, to be sent back undecoded.
+
+    A claimed submission's fingerprint goes from the ingest database to the fingerprint
+    database this way: no text form to print on one side and parse on the other (about
+    0.1 ms of server time each way for 950 items), no Python list in between.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
+class RawInt4ArrayLoader(Loader):
+    """Loads binary int4[] results as RawInt4Array (register it on one cursor only)."""
+
+    format = Format.BINARY
+
+    def load(self, data: Buffer) -> RawInt4Array:
+        return RawInt4Array(bytes(data))
+
+
+class RawInt4ArrayDumper(Dumper):
+    format = Format.BINARY
+    oid = INT4_ARRAY_OID
+
+    def dump(self, obj: RawInt4Array) -> bytes:
+        return obj.data
+
+
+psycopg.adapters.register_dumper(RawInt4Array, RawInt4ArrayDumper)

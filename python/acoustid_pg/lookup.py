@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Mapping, Sequence
@@ -149,8 +150,7 @@ class LookupQuery:
             "max_results": None if max_results is None else _check_max_results(max_results),
         }
         given = {name: value for name, value in options.items() if value is not None}
-        named = "".join(f", {name} => %({name})s::{_OPTION_TYPES[name]}" for name in given)
-        sql = _LOOKUP_SQL.format(query=f"%(query)s{cast}", options=named)
+        sql = _lookup_sql(cast, tuple(given))
         params = {"query": query, "duration": seconds, "with_meta": bool(include_meta), **given}
         return cls(sql, params)
 
@@ -166,6 +166,14 @@ class LookupQuery:
             limit = "by the server" if budget is None else f"after {budget} s (its timeout)"
             raise LookupTimeout(f"lookup cancelled {limit}") from exc
         return [_match(row) for row in rows]
+
+
+@functools.lru_cache(maxsize=64)
+def _lookup_sql(cast: str, options: tuple[str, ...]) -> str:
+    """The statement for a query cast and a set of named options (a handful of shapes, each
+    formatted once instead of on every lookup)."""
+    named = "".join(f", {name} => %({name})s::{_OPTION_TYPES[name]}" for name in options)
+    return _LOOKUP_SQL.format(query=f"%(query)s{cast}", options=named)
 
 
 def _match(row: tuple[Any, ...]) -> Match:

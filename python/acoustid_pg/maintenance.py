@@ -22,9 +22,11 @@ import psycopg
 from psycopg import errors as pgerrors
 
 from .checks import check_int
+from .lookup_counts import FlushReport, check_redis_url, flush_url
 from .musicbrainz.merges import MergeSummary
 from .musicbrainz.service import MusicBrainz
 from .pools import Pools
+from .stats_counts import StatsCounts
 
 SUBMISSION_RETENTION_DAYS: Final = 30
 DEFAULT_BATCH_SIZE: Final = 1000
@@ -59,6 +61,7 @@ class MaintenanceReport:
     track_stats_rows: int
     musicbrainz_merges: MergeSummary | None = None  # None when skipped:
     musicbrainz_skipped: str | None = None  # why (no mirror, or an empty one)
+    lookup_counts: FlushReport | None = None  # None: no Redis given, nothing to flush from
 
 
 @dataclass(frozen=True)
@@ -162,9 +165,17 @@ class Maintenance:
             return MergeStep(None, reason)
         return MergeStep(self._musicbrainz.follow_merges(), None)
 
-    def run(self) -> MaintenanceReport:
+    def flush_lookup_counts(self, redis_url: str) -> FlushReport:
+        """Move the web service's lookup counts from the Redis at ``redis_url`` into
+        stats_lookups and stats_user_agents (see ``acoustid_pg.lookup_counts``)."""
+        return flush_url(redis_url, StatsCounts(self._pools))
+
+    def run(self, *, redis_url: str | None = None) -> MaintenanceReport:
         """Every job with its defaults, in an order where each one's work helps the next
-        (merges before track_stats, whose MBID counts the links they move change)."""
+        (merges before track_stats, whose MBID counts the links they move change); with
+        ``redis_url`` (the web service's Redis), the lookup counts are flushed too."""
+        if redis_url is not None:
+            check_redis_url(redis_url)  # a bad URL is refused before any job runs
         partitions = self.create_submission_partitions()
         submissions = self.delete_old_submissions()
         orphaned_meta = self.remove_orphaned_meta()
@@ -179,6 +190,7 @@ class Maintenance:
             track_stats_rows=track_stats,
             musicbrainz_merges=merges.summary,
             musicbrainz_skipped=merges.skipped,
+            lookup_counts=None if redis_url is None else self.flush_lookup_counts(redis_url),
         )
 
     def _delete_locked(self, table: str, alias: str, still: str, ids: list[int], batch: int) -> int:

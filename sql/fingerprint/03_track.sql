@@ -69,11 +69,14 @@ COMMENT ON TABLE fingerprint_data IS 'compressed fingerprint and its simhash for
 CREATE INDEX fingerprint_data_simhash_idx ON fingerprint_data USING gist (simhash);
 
 CREATE FUNCTION acoustid_fingerprint_bytes(fingerprint integer[]) RETURNS bytea
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = public, pg_temp
 AS $$
-    SELECT decode(rpad(translate(t, '-_', '+/'), (length(t) + 3) / 4 * 4, '='), 'base64')
-    FROM acoustid_encode_fingerprint(fingerprint) AS t
+DECLARE
+    encoded CONSTANT text := acoustid_encode_fingerprint(fingerprint);
+BEGIN
+    RETURN decode(rpad(translate(encoded, '-_', '+/'), (length(encoded) + 3) / 4 * 4, '='), 'base64');
+END
 $$;
 
 COMMENT ON FUNCTION acoustid_fingerprint_bytes(integer[]) IS

@@ -4,16 +4,21 @@
 -- Why a submission cannot be imported (NULL when it can): too few distinct items to match
 -- reliably, or nothing but silence (no query terms).
 CREATE FUNCTION acoustid_unusable_reason(items integer[]) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = public, pg_temp AS $$
-    SELECT CASE
-        WHEN distinct_items < acoustid_fingerprint_min_unique_items()
-            THEN format('too few distinct items (%s, fewer than %s)',
-                distinct_items, acoustid_fingerprint_min_unique_items())
-        WHEN cardinality(acoustid_extract_query(items)) = 0
-            THEN 'empty query: the fingerprint is silence'
-    END
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = public, pg_temp AS $$
+DECLARE
     -- intarray's sort and uniq count in C, twice as fast as count(DISTINCT) over unnest
-    FROM (SELECT icount(uniq(sort(items))) AS distinct_items) AS counted
+    distinct_items CONSTANT integer := icount(uniq(sort(items)));
+BEGIN
+    IF distinct_items < acoustid_fingerprint_min_unique_items() THEN
+        RETURN format(
+            'too few distinct items (%s, fewer than %s)', distinct_items, acoustid_fingerprint_min_unique_items()
+        );
+    END IF;
+    IF cardinality(acoustid_extract_query(items)) = 0 THEN
+        RETURN 'empty query: the fingerprint is silence';
+    END IF;
+    RETURN NULL;
+END
 $$;
 
 COMMENT ON FUNCTION acoustid_unusable_reason(integer[]) IS
@@ -75,49 +80,119 @@ $$;
 COMMENT ON FUNCTION acoustid_match_track(integer[], integer) IS
 'the track an import of items joins, with its best fingerprint and score; no row for a new track';
 
--- Links a track to what a submission said it is: finds or creates the row of link_table (track_mbid,
--- track_puid, track_meta or track_foreignid) whose key_column is link_key, then adds its provenance
--- row to <link_table>_source, whose trigger bumps the link's submission_count. Returns the link id;
--- a NULL link_key links nothing. The table names come from acoustid_import_submission only.
-CREATE FUNCTION acoustid_link_track(
-    link_table text,
-    key_column text,
-    link_track integer,
-    link_key anyelement,
-    link_source integer,
-    link_submission integer
+-- One function per link kind: find or create the link, then add its provenance row (whose
+-- trigger bumps the link's submission_count). Each returns the link id.
+CREATE FUNCTION acoustid_link_mbid(
+    link_track integer, link_key uuid, link_source integer, link_submission integer
 ) RETURNS integer
 LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
-    find_link CONSTANT text := format(
-        'SELECT l.id FROM %I AS l WHERE l.track_id = $1 AND l.%I = $2', link_table, key_column
-    );
     link_id integer;
 BEGIN
-    IF link_key IS NULL THEN
-        RETURN NULL;
-    END IF;
-    EXECUTE find_link INTO link_id USING link_track, link_key;
+    SELECT l.id INTO link_id FROM track_mbid AS l
+    WHERE l.track_id = link_track AND l.mbid = link_key;
     IF link_id IS NULL THEN
-        EXECUTE format(
-            'INSERT INTO %I (track_id, %I) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id',
-            link_table, key_column
-        ) INTO link_id USING link_track, link_key;
+        INSERT INTO track_mbid AS l (track_id, mbid) VALUES (link_track, link_key)
+        ON CONFLICT DO NOTHING
+        RETURNING l.id INTO link_id;
     END IF;
     IF link_id IS NULL THEN
         -- Another import created it meanwhile: a new statement sees its committed row.
-        EXECUTE find_link INTO link_id USING link_track, link_key;
+        SELECT l.id INTO link_id FROM track_mbid AS l
+        WHERE l.track_id = link_track AND l.mbid = link_key;
     END IF;
-    EXECUTE format(
-        'INSERT INTO %I (%I, source_id, submission_id) VALUES ($1, $2, $3)',
-        link_table || '_source', link_table || '_id'
-    ) USING link_id, link_source, link_submission;
+    INSERT INTO track_mbid_source (track_mbid_id, source_id, submission_id)
+    VALUES (link_id, link_source, link_submission);
     RETURN link_id;
 END
 $$;
 
-COMMENT ON FUNCTION acoustid_link_track(text, text, integer, anyelement, integer, integer) IS
-'links a track to an MBID, PUID, meta or foreign id (link created if new) with one provenance row';
+COMMENT ON FUNCTION acoustid_link_mbid(integer, uuid, integer, integer) IS
+'links a track to a MusicBrainz recording (link created if new) with one provenance row';
+
+CREATE FUNCTION acoustid_link_puid(
+    link_track integer, link_key uuid, link_source integer, link_submission integer
+) RETURNS integer
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+DECLARE
+    link_id integer;
+BEGIN
+    SELECT l.id INTO link_id FROM track_puid AS l
+    WHERE l.track_id = link_track AND l.puid = link_key;
+    IF link_id IS NULL THEN
+        INSERT INTO track_puid AS l (track_id, puid) VALUES (link_track, link_key)
+        ON CONFLICT DO NOTHING
+        RETURNING l.id INTO link_id;
+    END IF;
+    IF link_id IS NULL THEN
+        -- Another import created it meanwhile: a new statement sees its committed row.
+        SELECT l.id INTO link_id FROM track_puid AS l
+        WHERE l.track_id = link_track AND l.puid = link_key;
+    END IF;
+    INSERT INTO track_puid_source (track_puid_id, source_id, submission_id)
+    VALUES (link_id, link_source, link_submission);
+    RETURN link_id;
+END
+$$;
+
+COMMENT ON FUNCTION acoustid_link_puid(integer, uuid, integer, integer) IS
+'links a track to a MusicIP PUID (link created if new) with one provenance row';
+
+CREATE FUNCTION acoustid_link_meta(
+    link_track integer, link_key integer, link_source integer, link_submission integer
+) RETURNS integer
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+DECLARE
+    link_id integer;
+BEGIN
+    SELECT l.id INTO link_id FROM track_meta AS l
+    WHERE l.track_id = link_track AND l.meta_id = link_key;
+    IF link_id IS NULL THEN
+        INSERT INTO track_meta AS l (track_id, meta_id) VALUES (link_track, link_key)
+        ON CONFLICT DO NOTHING
+        RETURNING l.id INTO link_id;
+    END IF;
+    IF link_id IS NULL THEN
+        -- Another import created it meanwhile: a new statement sees its committed row.
+        SELECT l.id INTO link_id FROM track_meta AS l
+        WHERE l.track_id = link_track AND l.meta_id = link_key;
+    END IF;
+    INSERT INTO track_meta_source (track_meta_id, source_id, submission_id)
+    VALUES (link_id, link_source, link_submission);
+    RETURN link_id;
+END
+$$;
+
+COMMENT ON FUNCTION acoustid_link_meta(integer, integer, integer, integer) IS
+'links a track to a meta row (link created if new) with one provenance row';
+
+CREATE FUNCTION acoustid_link_foreignid(
+    link_track integer, link_key integer, link_source integer, link_submission integer
+) RETURNS integer
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+DECLARE
+    link_id integer;
+BEGIN
+    SELECT l.id INTO link_id FROM track_foreignid AS l
+    WHERE l.track_id = link_track AND l.foreignid_id = link_key;
+    IF link_id IS NULL THEN
+        INSERT INTO track_foreignid AS l (track_id, foreignid_id) VALUES (link_track, link_key)
+        ON CONFLICT DO NOTHING
+        RETURNING l.id INTO link_id;
+    END IF;
+    IF link_id IS NULL THEN
+        -- Another import created it meanwhile: a new statement sees its committed row.
+        SELECT l.id INTO link_id FROM track_foreignid AS l
+        WHERE l.track_id = link_track AND l.foreignid_id = link_key;
+    END IF;
+    INSERT INTO track_foreignid_source (track_foreignid_id, source_id, submission_id)
+    VALUES (link_id, link_source, link_submission);
+    RETURN link_id;
+END
+$$;
+
+COMMENT ON FUNCTION acoustid_link_foreignid(integer, integer, integer, integer) IS
+'links a track to a foreign id (link created if new) with one provenance row';
 
 -- What an earlier run of the import of this submission did, read back from its provenance:
 -- rows inserted by that run share its transaction's now() with its fingerprint_source row.
@@ -132,7 +207,9 @@ RETURNS TABLE (
     skip_reason text,
     repeated boolean
 )
-LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
+BEGIN
+    RETURN QUERY
     SELECT
         t.id,
         t.gid,
@@ -149,7 +226,8 @@ LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
     FROM fingerprint_source AS fs
     INNER JOIN fingerprint AS f ON fs.fingerprint_id = f.id
     INNER JOIN track AS t ON f.track_id = t.id
-    WHERE fs.submission_id = submission
+    WHERE fs.submission_id = submission;
+END
 $$;
 
 COMMENT ON FUNCTION acoustid_imported_submission(integer, jsonb) IS
@@ -159,6 +237,8 @@ COMMENT ON FUNCTION acoustid_imported_submission(integer, jsonb) IS
 -- new_track, new_fingerprint, matched_fingerprint (an existing fingerprint scored above
 -- FINGERPRINT_MERGE_THRESHOLD) or skipped (skip_reason says why, nothing is written);
 -- repeated is true when an earlier run had imported this submission (then nothing changes).
+-- The fingerprint is inserted last: its changelog trigger takes a lock every import needs and
+-- holds it until commit, so the links are written before, not while holding it.
 CREATE FUNCTION acoustid_import_submission(
     submission integer,
     items integer[],
@@ -191,8 +271,8 @@ BEGIN
         RAISE EXCEPTION 'submission and items must not be null' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM acoustid_check_duration(duration);
-    -- Lock order: this submission, then catalog rows being created, then the duration window
-    -- (and the changelog's lock, taken by the fingerprint insert): never the other way round.
+    -- Lock order: this submission, then catalog rows being created, then the duration window,
+    -- then the changelog's lock (taken by the fingerprint insert): never the other way round.
     PERFORM pg_advisory_xact_lock(hashtext('acoustid_pg.import.submission'), submission);
     RETURN QUERY SELECT * FROM acoustid_imported_submission(submission, meta_fields);
     IF FOUND THEN
@@ -222,6 +302,19 @@ BEGIN
         SELECT t.gid INTO track_gid FROM track AS t WHERE t.id = matched.track_id;
         action := 'new_fingerprint';
     END IF;
+    IF recording IS NOT NULL THEN
+        PERFORM acoustid_link_mbid(track_id, recording, source_id, submission);
+    END IF;
+    IF musicip IS NOT NULL THEN
+        PERFORM acoustid_link_puid(track_id, musicip, source_id, submission);
+    END IF;
+    IF meta_id IS NOT NULL THEN
+        PERFORM acoustid_link_meta(track_id, meta_id, source_id, submission);
+    END IF;
+    IF foreign_id IS NOT NULL THEN
+        PERFORM acoustid_link_foreignid(track_id, foreign_id, source_id, submission);
+    END IF;
+
     IF matched.score > acoustid_fingerprint_merge_threshold() THEN
         fingerprint_id := matched.fingerprint_id;
         action := 'matched_fingerprint';
@@ -230,15 +323,8 @@ BEGIN
         VALUES (acoustid_import_submission.track_id, items, duration, bitrate, format_ref)
         RETURNING f.id INTO fingerprint_id;
     END IF;
-
     INSERT INTO fingerprint_source AS fs (fingerprint_id, source_id, submission_id)
     VALUES (acoustid_import_submission.fingerprint_id, acoustid_import_submission.source_id, submission);
-    PERFORM acoustid_link_track('track_mbid', 'mbid', track_id, recording, source_id, submission);
-    PERFORM acoustid_link_track('track_puid', 'puid', track_id, musicip, source_id, submission);
-    PERFORM acoustid_link_track('track_meta', 'meta_id', track_id, meta_id, source_id, submission);
-    PERFORM acoustid_link_track(
-        'track_foreignid', 'foreignid_id', track_id, foreign_id, source_id, submission
-    );
     RETURN NEXT;
 END
 $$;
@@ -250,7 +336,10 @@ COMMENT ON FUNCTION acoustid_import_submission(
 ALTER FUNCTION acoustid_unusable_reason(integer[]) OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_lock_duration_window(integer) OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_match_track(integer[], integer) OWNER TO acoustid_admin;
-ALTER FUNCTION acoustid_link_track(text, text, integer, anyelement, integer, integer) OWNER TO acoustid_admin;
+ALTER FUNCTION acoustid_link_mbid(integer, uuid, integer, integer) OWNER TO acoustid_admin;
+ALTER FUNCTION acoustid_link_puid(integer, uuid, integer, integer) OWNER TO acoustid_admin;
+ALTER FUNCTION acoustid_link_meta(integer, integer, integer, integer) OWNER TO acoustid_admin;
+ALTER FUNCTION acoustid_link_foreignid(integer, integer, integer, integer) OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_imported_submission(integer, jsonb) OWNER TO acoustid_admin;
 ALTER FUNCTION acoustid_import_submission(
     integer, integer[], integer, integer, integer, integer, integer, text, uuid, uuid, text, jsonb

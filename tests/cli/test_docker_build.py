@@ -5,6 +5,7 @@ creates and migrates the three databases on a fresh server."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -27,6 +28,14 @@ def test_build_then_init_on_a_fresh_server(tmp_path: Path) -> None:
     built = subprocess.run([str(ROOT / "docker" / "build.sh"), str(prefix)], capture_output=True, text=True)
     assert built.returncode == 0, built.stderr[-3000:]
     assert (prefix / "bin" / "acoustid-pg").exists()
+    # serve in the image starts a private redis-server when no --redis is given
+    assert "redis-server" in next(
+        line
+        for line in (ROOT / "docker" / "build.sh").read_text().splitlines()
+        if line.startswith("run_deps=")
+    )
+    assert subprocess.run(["dpkg", "-s", "redis-server"], capture_output=True).returncode == 0
+    assert shutil.which("redis-server") is not None
 
     with Cluster.temporary() as server:
         env = {

@@ -8,8 +8,9 @@ import uuid
 import psycopg
 
 from acoustid_pg import fingerprint as core
+from acoustid_pg import int4array
 from acoustid_pg.api import AcoustID
-from acoustid_pg.ingest import NOTIFY_CHANNEL
+from acoustid_pg.ingest import NOTIFY_CHANNEL, claim_submissions
 from tests.support.driver import Submitter, assert_exactly_once, flip, walk
 from tests.support.management import Deployment, scalar
 
@@ -183,3 +184,21 @@ def test_batches_take_the_oldest_first(
     assert [r.submission_id for r in client.process_submissions(2)] == ids[:2]
     assert [r.submission_id for r in client.process_submissions(10)] == ids[2:]
     assert_exactly_once(deployment, set(ids))
+
+
+def test_a_claimed_fingerprint_travels_as_postgresql_binary_bytes_and_arrives_intact(
+    deployment: Deployment, client: AcoustID, submitter: Submitter
+) -> None:
+    submitted = items(7, 950)
+    account, application = submitter.account_id, submitter.application_id
+    client.submit(submitted, 200, mbids=MBIDS[:1], account_id=account, application_id=application)
+    with psycopg.connect(deployment.cluster.conninfo(deployment.names["ingest"])) as ingest:
+        claimed = claim_submissions(ingest, 10)
+        ingest.rollback()  # leave it pending for the import below
+    fingerprint = claimed[0][2]
+    assert isinstance(fingerprint, int4array.RawInt4Array)
+    assert fingerprint.data == int4array.encode("items", submitted)  # array_send's bytes, undecoded
+    (result,) = client.process_submissions(10)
+    query = "SELECT fingerprint FROM fingerprint WHERE id = %s"
+    stored = scalar(deployment.fp, query, [result.fingerprint_id])
+    assert result.action == "new_track" and stored == submitted

@@ -226,6 +226,8 @@ def driver_calls(s: Submitter) -> dict[tuple[str, str], Callable[[AcoustID, str]
         ("maintenance.remove_unreferenced_disabled_tracks", "batch_size"): lambda c, h: (
             c.maintenance.remove_unreferenced_disabled_tracks(batch_size=h)
         ),  # type: ignore[arg-type]
+        ("maintenance.flush_lookup_counts", "redis_url"): lambda c, h: c.maintenance.flush_lookup_counts(h),
+        ("maintenance.run", "redis_url"): lambda c, h: c.maintenance.run(redis_url=h),
         ("changelog.changes", "after"): lambda c, h: c.changelog.changes(h),  # type: ignore[arg-type]
         ("changelog.changes", "limit"): lambda c, h: c.changelog.changes(0, limit=h),  # type: ignore[arg-type]
         ("changelog.sync_search_terms", "terms"): lambda c, h: c.changelog.sync_search_terms(

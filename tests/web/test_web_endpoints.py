@@ -4,6 +4,7 @@ the rate limiter over HTTP and a database that is down."""
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -19,7 +20,7 @@ from acoustid_pg.web.ratelimit import RateLimits
 from acoustid_pg.web.server import build
 from acoustid_pg.web.settings import WebSettings
 from tests.support.driver import run_worker
-from tests.support.management import Deployment, scalar
+from tests.support.management import Deployment, scalar, server_conninfo
 from tests.support.web import RunningApp
 from tests.support.web_fixtures import ENABLED_MBID, FP, LENGTH, TRACK_GIDS, add_fingerprint, load_fixture
 
@@ -219,7 +220,35 @@ def test_fingerprint(server: RunningApp, ids: dict[str, int], web_db: Deployment
 def test_health(server: RunningApp, ids: dict[str, int]) -> None:
     data = post(server, "/_health", {})
     assert data["databases"] == {"app": "ok", "fingerprint": "ok", "ingest": "ok"}
+    assert data["musicbrainz"] == {"source": "mirror", "status": "ok"}
     assert data["redis"]["configured"] is True and data["redis"]["failures"] == 0
+
+
+def test_health_reports_an_unreachable_musicbrainz_database(
+    web_deployment: Deployment, redis_server: RedisServer
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    names = {db: web_deployment.names[db] for db in ("app", "fingerprint", "ingest")}
+    client = acoustid_pg.connect(
+        server_conninfo(web_deployment.cluster),
+        **names,
+        musicbrainz_dsn=f"host=127.0.0.1 port={closed} dbname=musicbrainz user=nobody connect_timeout=1",
+        max_size=2,
+    )
+    try:
+        with RunningApp(lambda: build(client, UNLIMITED, redis_server.url, flush_every=0)) as running:
+            started = time.monotonic()
+            response = requests.get(running.url + "/_health", timeout=60)
+            took = time.monotonic() - started
+    finally:
+        client.close()
+    assert response.status_code == 200 and took < 4.5  # the mirror's short timeout, not the pool's 10 s
+    data = response.json()
+    assert data["status"] == "ok" and data["databases"] == {"app": "ok", "fingerprint": "ok", "ingest": "ok"}
+    assert data["musicbrainz"]["source"] == "external" and data["musicbrainz"]["status"] == "unavailable"
+    assert "MusicBrainz" in data["musicbrainz"]["error"]
 
 
 def test_rate_limit_over_http(

@@ -8,8 +8,9 @@ import datetime as dt
 
 import redis
 
+from acoustid_pg.lookup_counts import LOOKUPS, FlushReport, flush
 from acoustid_pg.redis_server import RedisServer
-from acoustid_pg.web.lookup_stats import LOOKUPS, LookupCounter, flush
+from acoustid_pg.web.lookup_stats import LookupCounter
 from acoustid_pg.web.redis_health import RedisHealth, connect_redis
 from tests.support.management import Deployment
 
@@ -47,7 +48,9 @@ def test_counts_reach_postgresql(
         ],
     )
     assert dropped == 0
-    assert flush(redis_client, db.stats_counts) == (2, 2)  # the unknown application 999 is dropped
+    assert flush(redis_client, db.stats_counts) == FlushReport(
+        2, 2, 2
+    )  # the unknown application 999 is dropped
     lookups = deployment.app.execute(
         "SELECT hour, application_id, count_hits, count_misses FROM stats_lookups ORDER BY application_id"
     ).fetchall()
@@ -81,4 +84,18 @@ def test_a_flush_that_failed_leaves_its_counts_for_the_next(
     count(redis_server, [(app, False, "ua", "192.0.2.1")])
     flush(redis_client, db.stats_counts)
     assert deployment.app.execute("SELECT count_hits, count_misses FROM stats_lookups").fetchall() == [(1, 1)]
-    assert flush(redis_client, db.stats_counts) == (0, 0)
+    assert flush(redis_client, db.stats_counts) == FlushReport(0, 0, 0)
+
+
+def test_maintenance_run_flushes_with_a_redis_url(
+    redis_server: RedisServer, redis_client: redis.Redis, deployment: Deployment
+) -> None:
+    db = deployment.client
+    account = db.accounts.create_account(name="a")
+    app = db.accounts.create_application(account_id=account.id, name="app", version="1").id
+    count(redis_server, [(app, True, "ua", "192.0.2.1"), (app, False, "ua", "192.0.2.1")])
+    assert db.maintenance.run().lookup_counts is None  # no Redis named: the counts stay there
+    assert redis_client.exists(LOOKUPS) == 1
+    report = db.maintenance.run(redis_url=redis_server.url)
+    assert report.lookup_counts == FlushReport(1, 1, 2)
+    assert deployment.app.execute("SELECT count_hits, count_misses FROM stats_lookups").fetchall() == [(1, 1)]

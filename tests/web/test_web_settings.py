@@ -22,6 +22,11 @@ def test_defaults_without_a_file(tmp_path: Path) -> None:
     assert load_web_settings(None) == WebSettings()
     assert load_web_settings(tmp_path / "missing.ini") == WebSettings()
     assert WebSettings().host == "127.0.0.1" and WebSettings().limits == RateLimits(100, 10, 4)
+    assert (WebSettings().header_timeout, WebSettings().body_timeout, WebSettings().flush_every) == (
+        10,
+        10,
+        60,
+    )
 
 
 def test_every_key(tmp_path: Path) -> None:
@@ -36,6 +41,9 @@ workers = 4
 redis = unix:///run/redis.sock
 trusted_proxies = 127.0.0.1, 10.0.0.0/8
 open_lookups = yes
+header_timeout = 5
+body_timeout = 2.5
+flush_every = 0
 [rate_limiter]
 global = 50
 application = 5.5
@@ -53,6 +61,7 @@ ip.192.0.2.7 = 9
         ipaddress.ip_network("10.0.0.0/8"),
     )
     assert settings.open_lookups is True
+    assert (settings.header_timeout, settings.body_timeout, settings.flush_every) == (5, 2.5, 0)
     assert settings.limits == RateLimits(50, 5.5, 2, {"v8pQ6oyB": 20, "12": 30}, {"192.0.2.7": 9})
 
 
@@ -64,6 +73,9 @@ ip.192.0.2.7 = 9
         ("[web]\ncolour = blue\n", "colour"),
         ("[web]\ntrusted_proxies = proxy.example\n", "proxy.example"),
         ("[web]\nopen_lookups = perhaps\n", "open_lookups"),
+        ("[web]\nheader_timeout = 0\n", "header_timeout"),
+        ("[web]\nbody_timeout = inf\n", "body_timeout"),
+        ("[web]\nflush_every = -1\n", "flush_every"),
         ("[rate_limiter]\nglobal = -1\n", "global"),
         ("[rate_limiter]\nip = nan\n", "ip"),
         ("[rate_limiter]\nbucket = 3\n", "bucket"),

@@ -10,6 +10,8 @@ binary stream to be read in chunks while the archive is positioned on it.
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import lzma
 import tarfile
 import zlib
@@ -18,7 +20,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Final
+from typing import IO, Final, Union
 
 from ..errors import AcoustidError
 from . import tables
@@ -28,6 +30,11 @@ _HEADER_FILES: Final = ("SCHEMA_SEQUENCE", "TIMESTAMP", "REPLICATION_SEQUENCE")
 _HEADER_MAX_BYTES: Final = 4096
 # What a cut-off archive raises from the decompressor or from tarfile itself.
 TRUNCATED_ERRORS: Final = (EOFError, tarfile.ReadError, zlib.error, OSError, lzma.LZMAError)
+# The compressions a dump may come in, by their magic bytes (gzip, bzip2, xz).
+_GZIP: Final = b"\x1f\x8b"
+_BZIP2: Final = b"BZh"
+_XZ: Final = b"\xfd7zXZ\x00"
+_Readable = Union[IO[bytes], gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile]
 
 
 class DumpError(AcoustidError):
@@ -135,12 +142,21 @@ class ArchiveDump(Dump):
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
+        self._files: list[_Readable] = []
         try:
-            self._tar = tarfile.open(path, "r|*")  # noqa: SIM115 (closed by close())
-        except (tarfile.ReadError, tarfile.CompressionError, OSError) as exc:
+            self._tar = tarfile.open(fileobj=self._decompressed(path), mode="r|")  # noqa: SIM115 (closed by close())
+        except (*TRUNCATED_ERRORS, tarfile.CompressionError) as exc:
+            self._close_files()
             raise DumpError(f"{path}: not a tar archive, or a truncated one ({exc})") from exc
         self._members = iter(self._tar)
         self._pending: tarfile.TarInfo | None = None
+        try:
+            self.header = _header(str(path), self._header_files())
+        except BaseException:
+            self.close()  # the caller never gets the dump to close
+            raise
+
+    def _header_files(self) -> dict[str, bytes]:
         files: dict[str, bytes] = {}
         for member in self._read(self._members, "the header"):
             name = _member_name(member)
@@ -149,8 +165,11 @@ class ArchiveDump(Dump):
                 break
             if name in _HEADER_FILES and member.isfile():
                 data = self._tar.extractfile(member)
-                files[name] = data.read(_HEADER_MAX_BYTES) if data else b""
-        self.header = _header(str(path), files)
+                try:
+                    files[name] = data.read(_HEADER_MAX_BYTES) if data else b""
+                except TRUNCATED_ERRORS as exc:
+                    raise DumpError(f"{self.path}: {name}: truncated or corrupt archive ({exc})") from exc
+        return files
 
     def _read(self, members: Iterator[tarfile.TarInfo], where: str) -> Iterator[tarfile.TarInfo]:
         """The members, with a cut-off or corrupt archive reported as a DumpError."""
@@ -178,8 +197,36 @@ class ArchiveDump(Dump):
                 continue
             yield DumpTable(table, f"{self.path}: {name}", member.size, stream)
 
+    def _decompressed(self, path: Path) -> _Readable:
+        """The archive's tar bytes: the file itself, or its decompressor (both closed by close()).
+
+        We open the decompressor ourselves rather than let tarfile's ``r|*`` sniff: its own
+        gzip header parser fails with an AttributeError, not a ReadError, on a header cut in
+        its FEXTRA field (found by the fuzzer; CPython 3.11)."""
+        raw = path.open("rb")
+        self._files.append(raw)
+        magic = raw.read(len(_XZ))
+        raw.seek(0)
+        stream: _Readable
+        if magic.startswith(_GZIP):
+            stream = gzip.GzipFile(fileobj=raw, mode="rb")
+        elif magic.startswith(_BZIP2):
+            stream = bz2.BZ2File(raw)
+        elif magic.startswith(_XZ):
+            stream = lzma.LZMAFile(raw)  # noqa: SIM115 (closed by close())
+        else:
+            return raw
+        self._files.append(stream)
+        return stream
+
+    def _close_files(self) -> None:
+        for file in reversed(self._files):
+            file.close()
+        self._files.clear()
+
     def close(self) -> None:
         self._tar.close()
+        self._close_files()
 
 
 def _chain(first: list[tarfile.TarInfo], rest: Iterator[tarfile.TarInfo]) -> Iterator[tarfile.TarInfo]:

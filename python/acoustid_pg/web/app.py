@@ -173,8 +173,20 @@ class Dispatcher:
 
 
 def build_app(service: Service, routes: Mapping[str, Handler]) -> web.Application:
-    """The application; ``client_max_size`` is not used: the body is bounded while it is read."""
-    app = web.Application(handler_args={"max_field_size": 16 * 1024, "max_line_size": 128 * 1024})
+    """The application; ``client_max_size`` is not used: the body is bounded while it is read.
+
+    The header timeout is aiohttp's keep-alive timeout: its timer starts when a connection is
+    made and again after each answer, and closes the connection if no complete request head
+    has arrived when it fires; bytes trickling in do not restart it (aiohttp >= 3.14.5 starts
+    it at connect too). handler_args win over run_app's own keepalive_timeout default.
+    """
+    app = web.Application(
+        handler_args={
+            "max_field_size": 16 * 1024,
+            "max_line_size": 128 * 1024,
+            "keepalive_timeout": service.settings.header_timeout,
+        }
+    )
     app[SERVICE_KEY] = service
     app.on_response_prepare.append(_on_prepare)
 

@@ -156,5 +156,8 @@ class Backend:
     def check_databases(self) -> dict[str, str]:
         return self.health.check()
 
+    def check_musicbrainz(self) -> dict[str, Any]:
+        return self.health.musicbrainz()
+
 
 __all__ = ["Backend", "Client", "FingerprintQuery", "Found", "InvalidApiKeyError", "Query", "TrackQuery"]

@@ -6,9 +6,8 @@ import re
 import uuid
 from typing import Final
 
-from ..errors import FingerprintError
-from ..fingerprint import decode_fingerprint
-from ..fingerprint_input import MAX_DURATION
+from ..errors import InvalidArgumentError
+from ..fingerprint_input import MAX_DURATION, decode
 from ..lookup import MAX_DURATION_DIFF
 from .body import Params
 from .errors import (
@@ -114,9 +113,7 @@ def parse_print(params: Params, suffix: str) -> tuple[str, list[int], int]:
     if not fingerprint:
         raise ApiError(MISSING_PARAMETER, "fingerprint" + suffix)
     try:
-        items = decode_fingerprint(fingerprint)
-    except FingerprintError:
+        items = decode("fingerprint" + suffix, fingerprint)  # the driver's check, cached for its own
+    except InvalidArgumentError:
         raise ApiError(INVALID_FINGERPRINT) from None
-    if not items:
-        raise ApiError(INVALID_FINGERPRINT)
     return fingerprint, items, seconds

@@ -1,5 +1,6 @@
 """Running the service: the application for a driver client and a Redis URL, the periodic
-flush of lookup counts into PostgreSQL, and N worker processes sharing one port."""
+flush of lookup counts into PostgreSQL (``acoustid_pg.lookup_counts``), and N worker
+processes sharing one port."""
 
 from __future__ import annotations
 
@@ -11,14 +12,12 @@ import signal
 import socket
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Final
+from typing import Any
 
-import redis
 from aiohttp import web
 
-from . import lookup_stats
+from .. import lookup_counts
 from .app import Service, build_app
 from .backend import Backend
 from .redis_health import connect_redis
@@ -27,35 +26,19 @@ from .settings import WebSettings
 
 log = logging.getLogger("acoustid_pg.web")
 
-FLUSH_INTERVAL: Final = 60.0  # seconds between two moves of lookup counts into PostgreSQL
-FLUSH_LOCK: Final = "stats:flush:lock"
-FLUSH_LOCK_TTL: Final = 300  # seconds; a flusher that died frees the lock by then
-
-
-def flush_stats_once(redis_url: str, db: Any) -> tuple[int, int] | None:
-    """Move the lookup counts into PostgreSQL unless another process is doing it (then None)."""
-    client = redis.Redis.from_url(redis_url, socket_timeout=10)
-    token = uuid.uuid4().hex
-    try:
-        if not client.set(FLUSH_LOCK, token, nx=True, ex=FLUSH_LOCK_TTL):
-            return None
-        try:
-            return lookup_stats.flush(client, db.stats_counts)
-        finally:
-            if client.get(FLUSH_LOCK) == token.encode():
-                client.delete(FLUSH_LOCK)
-    finally:
-        client.close()
-
 
 def build(
-    db: Any, settings: WebSettings, redis_url: str | None, *, flush_every: float = FLUSH_INTERVAL
+    db: Any, settings: WebSettings, redis_url: str | None, *, flush_every: float | None = None
 ) -> web.Application:
-    """The whole service over a driver client; ``redis_url`` None serves without Redis."""
+    """The whole service over a driver client; ``redis_url`` None serves without Redis.
+    ``flush_every`` (default ``settings.flush_every``; 0: never) is how often this process moves
+    the lookup counts into PostgreSQL itself, so they do not pile up in Redis on an install
+    where nobody runs ``acoustid-pg maintenance``."""
     service = Service(Backend(db), settings, connect_redis(redis_url) if redis_url else None)
     app = build_app(service, ROUTES)
-    if redis_url and flush_every > 0:
-        app.cleanup_ctx.append(_flusher(service, db, redis_url, flush_every))
+    every = settings.flush_every if flush_every is None else flush_every
+    if redis_url and every > 0:
+        app.cleanup_ctx.append(_flusher(service, db, redis_url, every))
     return app
 
 
@@ -66,7 +49,7 @@ def _flusher(
         while True:
             await asyncio.sleep(every)
             try:
-                await service.run(flush_stats_once, redis_url, db)
+                await service.run(lookup_counts.flush_url, redis_url, db.stats_counts)
             except Exception as exc:  # Redis or PostgreSQL away: the counts wait in Redis
                 log.warning("lookup statistics not flushed: %s", exc)
 
@@ -77,8 +60,10 @@ def _flusher(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        with contextlib.suppress(Exception):  # one last flush on the way out
-            await service.run(flush_stats_once, redis_url, db)
+        with contextlib.suppress(Exception):  # one last flush on the way out, this second's counts too
+            if service.counter is not None:
+                await service.counter.drain()
+            await service.run(lookup_counts.flush_url, redis_url, db.stats_counts)
 
     return context
 

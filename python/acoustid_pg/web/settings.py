@@ -9,6 +9,11 @@
     redis = unix:///run/redis/redis.sock     ; else a private redis-server is started
     trusted_proxies = 127.0.0.1, 10.0.0.0/8  ; only these may say X-Forwarded-For
     open_lookups = false                     ; true: any client key may look up (never submit)
+    header_timeout = 10                      ; seconds for a request's headers (after connecting,
+                                             ; or after the previous answer on a kept-alive connection)
+    body_timeout = 10                        ; seconds for a request's body once its headers are in
+    flush_every = 60                         ; seconds between moves of lookup counts into PostgreSQL
+                                             ; by serve itself; 0 leaves it to `acoustid-pg maintenance`
 
     [rate_limiter]
     global = 100          ; requests per second, all clients together
@@ -34,7 +39,17 @@ from .ratelimit import RateLimits
 
 WEB: Final = "web"
 RATE_LIMITER: Final = "rate_limiter"
-WEB_KEYS: Final = ("host", "port", "workers", "redis", "trusted_proxies", "open_lookups")
+WEB_KEYS: Final = (
+    "host",
+    "port",
+    "workers",
+    "redis",
+    "trusted_proxies",
+    "open_lookups",
+    "header_timeout",
+    "body_timeout",
+    "flush_every",
+)
 DEFAULT_HOST: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 8080
 
@@ -48,7 +63,12 @@ class WebSettings:
     trusted_proxies: tuple[Network, ...] = ()
     open_lookups: bool = False
     limits: RateLimits = field(default_factory=RateLimits)
+    # Seconds a client may take to send a request's headers: from connecting, and on a kept-alive
+    # connection from the previous answer (so also how long an idle connection is kept). Without
+    # it a client trickling header bytes (slowloris) holds its connection forever.
+    header_timeout: float = 10.0
     body_timeout: float = 10.0  # seconds a client may take to send its request body
+    flush_every: float = 60.0  # seconds between serve's own flushes of lookup counts; 0: never
 
 
 def _rate(path: Path, key: str, value: str) -> float:
@@ -91,6 +111,18 @@ def _int(path: Path, key: str, value: str, low: int, high: int) -> int:
     return number
 
 
+def _seconds(path: Path, key: str, value: str, low: float, high: float) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and low <= seconds <= high):
+        raise SettingsError(
+            f"config file {path}: [{WEB}] {key} must be a number of seconds {low:g}..{high:g}"
+        )
+    return seconds
+
+
 def load_web_settings(path: Path | None) -> WebSettings:
     """The settings from ``path`` (the config file acoustid-pg uses), defaults where it is silent."""
     if path is None or not path.exists():
@@ -114,6 +146,15 @@ def load_web_settings(path: Path | None) -> WebSettings:
         open_lookups = parser.getboolean(WEB, "open_lookups", fallback=False)
     except ValueError:
         raise SettingsError(f"config file {path}: [{WEB}] open_lookups must be true or false") from None
+    defaults = WebSettings()
+    timeouts = {
+        key: _seconds(path, key, web[key], low, high) if web.get(key) else getattr(defaults, key)
+        for key, low, high in (
+            ("header_timeout", 0.1, 3600),
+            ("body_timeout", 0.1, 3600),
+            ("flush_every", 0, 86400),
+        )
+    }
     return WebSettings(
         host=web.get("host") or DEFAULT_HOST,
         port=_int(path, "port", web["port"], 0, 65535) if web.get("port") else DEFAULT_PORT,
@@ -122,4 +163,7 @@ def load_web_settings(path: Path | None) -> WebSettings:
         trusted_proxies=proxies,
         open_lookups=open_lookups,
         limits=limits or RateLimits(),
+        header_timeout=timeouts["header_timeout"],
+        body_timeout=timeouts["body_timeout"],
+        flush_every=timeouts["flush_every"],
     )
