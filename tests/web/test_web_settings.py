@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from acoustid_pg.errors import SettingsError
+from acoustid_pg.web.app import Service
 from acoustid_pg.web.ratelimit import RateLimits
 from acoustid_pg.web.settings import WebSettings, load_web_settings
 
@@ -38,6 +42,7 @@ host = /tmp
 host = 0.0.0.0
 port = 9000
 workers = 4
+threads = 3
 redis = unix:///run/redis.sock
 trusted_proxies = 127.0.0.1, 10.0.0.0/8
 open_lookups = yes
@@ -54,7 +59,7 @@ ip.192.0.2.7 = 9
 """,
     )
     settings = load_web_settings(path)
-    assert (settings.host, settings.port, settings.workers) == ("0.0.0.0", 9000, 4)
+    assert (settings.host, settings.port, settings.workers, settings.threads) == ("0.0.0.0", 9000, 4, 3)
     assert settings.redis_url == "unix:///run/redis.sock"
     assert settings.trusted_proxies == (
         ipaddress.ip_network("127.0.0.1/32"),
@@ -70,6 +75,7 @@ ip.192.0.2.7 = 9
     [
         ("[web]\nport = 99999\n", "port"),
         ("[web]\nworkers = many\n", "workers"),
+        ("[web]\nthreads = 0\n", "threads"),
         ("[web]\ncolour = blue\n", "colour"),
         ("[web]\ntrusted_proxies = proxy.example\n", "proxy.example"),
         ("[web]\nopen_lookups = perhaps\n", "open_lookups"),
@@ -85,3 +91,26 @@ ip.192.0.2.7 = 9
 def test_bad_values_are_named(tmp_path: Path, text: str, named: str) -> None:
     with pytest.raises(SettingsError, match=named.replace(".", r"\.")):
         load_web_settings(write(tmp_path, text))
+
+
+def test_a_worker_runs_at_most_threads_driver_calls_at_once() -> None:
+    """``threads`` bounds the calls in flight; the rest wait their turn in the worker's queue."""
+    service = Service(None, WebSettings(threads=3), None)
+    lock = threading.Lock()
+    running, most = 0, 0
+
+    def call() -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+
+    async def many() -> None:
+        await asyncio.gather(*(service.run(call) for _ in range(12)))
+        await service.close()
+
+    asyncio.run(many())
+    assert most == 3

@@ -56,8 +56,6 @@ class Service:
         db: Any,
         settings: WebSettings,
         redis: Redis | None,
-        *,
-        threads: int = 16,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -65,7 +63,7 @@ class Service:
         self.health = RedisHealth()
         self.limiter = RateLimiter(redis, settings.limits, self.health) if redis is not None else None
         self.counter = LookupCounter(redis, self.health) if redis is not None else None
-        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="acoustid-web")
+        self.executor = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="acoustid-web")
 
     async def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking driver call on the thread pool."""

@@ -20,8 +20,6 @@ from ..settings import Settings
 from . import server
 from .settings import WebSettings, load_web_settings
 
-POOL_SIZE = 16  # connections per database and worker: as many as the service's threads
-
 
 @dataclass(frozen=True)
 class FirstKeys:
@@ -111,7 +109,7 @@ def serve(
     nats_note = f"; submissions announced on {nats_url}" if nats_url else ""
     try:
         return server.run(
-            lambda: AcoustID(database, min_size=1, max_size=POOL_SIZE, nats=nats_url),
+            lambda: AcoustID(database, min_size=1, max_size=web.threads, nats=nats_url),
             web,
             redis_url,
             workers=web.workers,

@@ -34,7 +34,8 @@ def build(
     ``flush_every`` (default ``settings.flush_every``; 0: never) is how often this process moves
     the lookup counts into PostgreSQL itself, so they do not pile up in Redis on an install
     where nobody runs ``acoustid-pg maintenance``."""
-    service = Service(Backend(db), settings, connect_redis(redis_url) if redis_url else None)
+    redis = connect_redis(redis_url) if redis_url else None
+    service = Service(Backend(db), settings, redis)
     app = build_app(service, ROUTES)
     every = settings.flush_every if flush_every is None else flush_every
     if redis_url and every > 0:
