@@ -97,7 +97,9 @@ def _as_server_user(path: Path, *, mode: int) -> None:
 
 def _write_config(cluster: Cluster, repo: Path, retention_full: int) -> None:
     state = cluster.base_dir / "pgbackrest"
-    for directory in (state, state / "log", state / "lock"):
+    # pgBackRest's spool (archive-get queue) defaults to /var/spool/pgbackrest, which only root
+    # and the packaged server's user may write: keep it beside the log and the locks.
+    for directory in (state, state / "log", state / "lock", state / "spool"):
         _as_server_user(directory, mode=0o700)
     _as_server_user(repo, mode=0o750)
     text = f"""# Written by acoustid-pg backup configure; run it again rather than editing this file.
@@ -106,6 +108,7 @@ repo1-path={repo}
 repo1-retention-full={retention_full}
 log-path={state / "log"}
 lock-path={state / "lock"}
+spool-path={state / "spool"}
 log-level-console=warn
 log-level-file=info
 start-fast=y
