@@ -94,6 +94,22 @@ class MirrorData:
         return self.artists.get(artist_credit, [])
 
 
+# Each requested MBID (q.n its position) and the recording it names: its own, else the one a
+# redirect leads to. Both statements below start from it.
+_REQUESTED_RECORDINGS = """
+FROM unnest(%(mbids)s::uuid[]) WITH ORDINALITY AS q (gid, n)
+CROSS JOIN LATERAL (
+    SELECT own.id, own.gid, own.name, own.length, own.artist_credit
+    FROM musicbrainz.recording AS own WHERE own.gid = q.gid
+    UNION ALL
+    SELECT target.id, target.gid, target.name, target.length, target.artist_credit
+    FROM musicbrainz.recording_gid_redirect AS rd
+    JOIN musicbrainz.recording AS target ON target.id = rd.new_id
+    WHERE rd.gid = q.gid
+    LIMIT 1
+) AS r
+"""
+
 # One statement for everything a lookup's levels need, each part read for all MBIDs at once
 # and returned as JSON: one round trip and one (generic, prepared) plan per lookup. Index
 # probes are most of what it costs (about 500 for ten results of three MBIDs with their
@@ -105,21 +121,13 @@ class MirrorData:
 # release or per credit (a sort set up for every group) cost more than the probes themselves.
 # %(releases)s, %(groups)s and %(isrcs)s switch parts off. Requested MBIDs are answered by
 # position, and gids come as text: the caller builds no UUID objects.
-_READ = """
+_READ = (
+    """
 WITH recordings AS MATERIALIZED (
     SELECT q.n, r.id, r.gid, r.name, r.length, r.artist_credit
-    FROM unnest(%(mbids)s::uuid[]) WITH ORDINALITY AS q (gid, n)
-    CROSS JOIN LATERAL (
-        SELECT own.id, own.gid, own.name, own.length, own.artist_credit
-        FROM musicbrainz.recording AS own WHERE own.gid = q.gid
-        UNION ALL
-        SELECT target.id, target.gid, target.name, target.length, target.artist_credit
-        FROM musicbrainz.recording_gid_redirect AS rd
-        JOIN musicbrainz.recording AS target ON target.id = rd.new_id
-        WHERE rd.gid = q.gid
-        LIMIT 1
-    ) AS r
-),
+    """
+    + _REQUESTED_RECORDINGS
+    + """),
 tracks AS MATERIALIZED (
     SELECT t.recording, t.gid, t.position, t.name, t.artist_credit, t.length, m.position AS medium_position,
         m.track_count, m.name AS medium_name, mf.name AS format_name, m.release
@@ -177,28 +185,21 @@ SELECT
             UNION SELECT releases.artist_credit FROM releases
             UNION SELECT release_groups.artist_credit FROM release_groups)))
 """
+)
 
 
 # Recordings alone (the commonest request): a small statement, cheaper to run than the
 # whole one with its other parts switched off.
-_RECORDINGS_ONLY = """
+_RECORDINGS_ONLY = (
+    """
 SELECT q.n, r.id, r.gid::text, r.name, r.length, r.artist_credit,
     (SELECT json_agg(json_build_array(a.gid, acn.name, acn.join_phrase) ORDER BY acn.position)
         FROM musicbrainz.artist_credit_name AS acn JOIN musicbrainz.artist AS a ON a.id = acn.artist
         WHERE acn.artist_credit = r.artist_credit),
     CASE WHEN %(isrcs)s THEN array(SELECT i.isrc FROM musicbrainz.isrc AS i WHERE i.recording = r.id) END
-FROM unnest(%(mbids)s::uuid[]) WITH ORDINALITY AS q (gid, n)
-CROSS JOIN LATERAL (
-    SELECT own.id, own.gid, own.name, own.length, own.artist_credit
-    FROM musicbrainz.recording AS own WHERE own.gid = q.gid
-    UNION ALL
-    SELECT target.id, target.gid, target.name, target.length, target.artist_credit
-    FROM musicbrainz.recording_gid_redirect AS rd
-    JOIN musicbrainz.recording AS target ON target.id = rd.new_id
-    WHERE rd.gid = q.gid
-    LIMIT 1
-) AS r
 """
+    + _REQUESTED_RECORDINGS
+)
 
 
 # The summary path: one row per requested MBID found, the appearances only when releases
