@@ -66,8 +66,8 @@ def run(cluster: Cluster, size: int) -> None:
     )
 
 
-def import_rows(lib: library.Library, fresh: int | None = None) -> list[list[str]]:
-    """Submit and import SUBMISSIONS with one worker, then as many more with two."""
+def submitter(lib: library.Library, application_name: str = "bench") -> tuple[int, int]:
+    """A new account and application (random key hashes) to submit as: their ids."""
     with lib.connect("app") as app:
         account = app.execute(
             "INSERT INTO account (name, apikey_hash)"
@@ -76,9 +76,16 @@ def import_rows(lib: library.Library, fresh: int | None = None) -> list[list[str
         account_id = account.fetchone()[0]  # type: ignore[index]
         application = app.execute(
             "INSERT INTO application (name, apikey_hash)"
-            " VALUES ('bench', sha256(random()::text::bytea)) RETURNING id"
+            " VALUES (%s, sha256(random()::text::bytea)) RETURNING id",
+            [application_name],
         )
         application_id = application.fetchone()[0]  # type: ignore[index]
+    return account_id, application_id
+
+
+def import_rows(lib: library.Library, fresh: int | None = None) -> list[list[str]]:
+    """Submit and import SUBMISSIONS with one worker, then as many more with two."""
+    account_id, application_id = submitter(lib)
     rows = []
     with lib.client(min_size=2, max_size=6) as client:
         for workers, seed in ((1, 11), (2, 12)):

@@ -26,7 +26,7 @@ from acoustid_pg.redis_server import RedisServer
 from acoustid_pg.submission import Submission
 
 from . import library
-from .ingest import submissions
+from .ingest import submissions, submitter
 from .report import print_table
 
 SUBMISSIONS = 2000
@@ -61,17 +61,7 @@ def run(cluster: Cluster, size: int, *, imports: bool = True) -> None:
 
 def import_rows(lib: library.Library, nats_url: str) -> list[list[str]]:
     """Submit and import through NATS and LISTEN/NOTIFY, with one and two workers."""
-    with lib.connect("app") as app:
-        account = app.execute(
-            "INSERT INTO account (name, apikey_hash)"
-            " VALUES ('bench', sha256(random()::text::bytea)) RETURNING id"
-        )
-        account_id = account.fetchone()[0]  # type: ignore[index]
-        application = app.execute(
-            "INSERT INTO application (name, apikey_hash)"
-            " VALUES ('bench nats', sha256(random()::text::bytea)) RETURNING id"
-        )
-        application_id = application.fetchone()[0]  # type: ignore[index]
+    account_id, application_id = submitter(lib, "bench nats")
     rows: list[list[str]] = []
     for seed, (mode, workers) in enumerate(
         [("listen", 1), ("nats", 1), ("listen", 2), ("nats", 2)], start=21
