@@ -61,6 +61,8 @@ typedef enum acoustid_status
  */
 #if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
 #define ACOUSTID_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+/* ... and some have a second, AVX-512 version, chosen at run time. */
+#define ACOUSTID_HAVE_AVX512_PATH 1
 #else
 #define ACOUSTID_POPCNT_CLONES
 #endif
@@ -82,6 +84,27 @@ typedef struct acoustid_key_slot
 	uint32_t	b_pos;			/* last index of this key in b */
 } acoustid_key_slot;
 
+/* compare2 takes its short path when both arrays are shorter than this. */
+#define ACOUSTID_SHORT_ITEMS 65536
+
+/* Copies of the short path's tally, so that runs of votes do not queue. */
+#define ACOUSTID_TALLY_LANES 4
+
+/*
+ * The short path's tables.  last[] holds the last position of each key,
+ * first of b's keys, then of a's; it is never cleared: an entry is trusted
+ * only when the item at that position has that key.  With the lists, about
+ * 40 KiB for 950-item arrays: the L1 cache holds them between calls.
+ */
+typedef struct acoustid_short_tables
+{
+	uint16_t	last[ACOUSTID_KEY_COUNT + 2];	/* + spare: 32-bit gathers */
+	uint32_t	b_key[ACOUSTID_KEY_COUNT + 16]; /* key << 16 | b's last position */
+	uint32_t	vote[ACOUSTID_KEY_COUNT + 16];	/* offset index << 14 | key */
+	uint16_t	tally[2 * ACOUSTID_KEY_COUNT][ACOUSTID_TALLY_LANES];	/* kept zero */
+	uint16_t	last_vote_key[2 * ACOUSTID_KEY_COUNT];	/* for ties; kept zero */
+} acoustid_short_tables;
+
 typedef struct acoustid_workspace
 {
 	uint32_t	generation;
@@ -89,6 +112,7 @@ typedef struct acoustid_workspace
 	uint64_t	common[ACOUSTID_KEY_COUNT / 64];	/* keys in both a and b */
 	int64_t		vote[ACOUSTID_KEY_COUNT];	/* offsets voted for, walk order */
 	uint32_t	tally[2 * ACOUSTID_KEY_COUNT];	/* votes per offset; kept zero */
+	acoustid_short_tables short_path;
 } acoustid_workspace;
 
 extern size_t acoustid_core_workspace_size(void);

@@ -14,8 +14,7 @@
 
 #include "acoustid_core.h"
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
-#define ACOUSTID_HAVE_AVX512_PATH 1
+#ifdef ACOUSTID_HAVE_AVX512_PATH
 #include <immintrin.h>
 #endif
 
@@ -77,7 +76,8 @@ choose_path(void)
 		return 1;
 #ifdef ACOUSTID_HAVE_AVX512_PATH
 	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq"))
+	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq") &&
+		__builtin_cpu_supports("popcnt"))
 		return 2;
 #endif
 	return 1;

@@ -15,15 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acoustid_core.h"
-
-#define KEY_OF(x) ((uint32_t) (x) >> (32 - ACOUSTID_KEY_BITS))
-
-/* The walk stops before the last key (a quirk of the reference). */
-#define LAST_WALKED_KEY (ACOUSTID_KEY_COUNT - 2)
-
-/* Key whose stale position byte leaks into the flag for key 16383. */
-#define ALIASED_KEY (ACOUSTID_KEY_COUNT / 2 - 1)
+#include "compare2_parts.h"
 
 size_t
 acoustid_core_workspace_size(void)
@@ -208,52 +200,94 @@ distinct_from(const acoustid_workspace *ws, const int32_t *items, size_t ndistin
 
 	for (i = 0; i < start; i++)
 	{
-		const acoustid_key_slot *slot = &ws->slot[KEY_OF(items[i])];
+		const acoustid_key_slot *slot = &ws->slot[ACOUSTID_KEY_OF(items[i])];
 
 		dropped += (use_b ? slot->b_pos : slot->a_pos) == i;
 	}
 	return (int) (ndistinct - dropped);
 }
 
+int
+acoustid_compare2_align(size_t asize, size_t bsize, int64_t topoffset,
+						size_t *a_start, size_t *b_start)
+{
+	size_t		a_left;
+	size_t		b_left;
+
+	*a_start = topoffset > 0 ? (size_t) topoffset : 0;
+	*b_start = topoffset < 0 ? (size_t) -topoffset : 0;
+	a_left = asize - *a_start;
+	b_left = bsize - *b_start;
+
+	/* fewer than two aligned items (this also covers minsize == 0) */
+	return (a_left < b_left ? a_left : b_left) / 2 != 0;
+}
+
 float
-acoustid_core_compare2(const int32_t *a, size_t asize,
-				  const int32_t *b, size_t bsize,
-				  int32_t maxoffset, acoustid_workspace *ws)
+acoustid_compare2_score(const int32_t *a, size_t asize,
+						const int32_t *b, size_t bsize,
+						size_t a_start, size_t b_start,
+						uint32_t topcount, int auniq, int buniq)
+{
+	int64_t		minsize = (int64_t) (asize < bsize ? asize : bsize) & ~(int64_t) 1;
+	size_t		a_left = asize - a_start;
+	size_t		b_left = bsize - b_start;
+	int64_t		size = (int64_t) (a_left < b_left ? a_left : b_left) / 2;
+	int64_t		biterror;
+	float		diversity;
+	float		score;
+
+	/* Same expression and types as the reference, for the same rounding. */
+	diversity = fmin(fmin(1.0, (float) (auniq + 10) / (int) a_left + 0.5),
+					 fmin(1.0, (float) (buniq + 10) / (int) b_left + 0.5));
+
+	/* 6. too few votes for the fingerprints' diversity */
+	if (topcount < (auniq > buniq ? auniq : buniq) * 0.02)
+		return 0.0f;
+
+	/* 7. bit errors over the aligned 64-bit words */
+	biterror = acoustid_core_bit_errors(a + a_start, b + b_start, (size_t) size * 2);
+
+	score = (size * 2.0 / minsize) * (1.0 - 2.0 * (float) biterror / (double) (64 * size));
+	if (score < 0.0)
+		score = 0.0f;
+	if (diversity < 1.0)
+		score = pow(score, 8.0 - 7.0 * diversity);
+	return score;
+}
+
+/* The general implementation: any lengths, any maxoffset. */
+static float
+compare2_general(const int32_t *a, size_t asize,
+				 const int32_t *b, size_t bsize,
+				 int32_t maxoffset, acoustid_workspace *ws)
 {
 	uint32_t	g;
 	size_t		i;
 	size_t		na = 0;
 	size_t		nb = 0;
-	size_t		a_start = 0;
-	size_t		b_start = 0;
+	size_t		a_start;
+	size_t		b_start;
 	int64_t		topoffset;
 	uint32_t	topcount;
-	int64_t		minsize;
-	int64_t		size;
-	int64_t		biterror;
 	int			auniq;
 	int			buniq;
 	int			stale;
 	int			a_has_last_key;
 	int			b_has_last_key;
-	const acoustid_key_slot *last_slot = &ws->slot[ACOUSTID_KEY_COUNT - 1];
-	const acoustid_key_slot *aliased_slot = &ws->slot[ALIASED_KEY];
-	float		diversity;
-	float		score;
-
-	if (asize == 0 || bsize == 0)
-		return 0.0f;
+	const acoustid_key_slot *last_slot = &ws->slot[ACOUSTID_UNWALKED_KEY];
+	const acoustid_key_slot *aliased_slot = &ws->slot[ACOUSTID_ALIASED_KEY];
 
 	g = begin_generation(ws);
 
 	/*
 	 * 1. last position of each key, the number of distinct keys on each
-	 * side, and the keys both share.  Branch-free: the keys are random, branches on them
-	 * would mispredict half the time.
+	 * side, and the keys both share.  Branch-free: the keys are random,
+	 * branches on them would mispredict half the time.
 	 */
 	for (i = 0; i < asize; i++)
 	{
-		uint32_t	key = KEY_OF(a[i]);
+		uint32_t	key = ACOUSTID_KEY_OF(a[i]);
 		acoustid_key_slot *slot = &ws->slot[key];
 
 		na += slot->a_stamp != g;
@@ -263,7 +297,7 @@ acoustid_core_compare2(const int32_t *a, size_t asize,
 	memset(ws->common, 0, sizeof(ws->common));
 	for (i = 0; i < bsize; i++)
 	{
-		uint32_t	key = KEY_OF(b[i]);
+		uint32_t	key = ACOUSTID_KEY_OF(b[i]);
 		acoustid_key_slot *slot = &ws->slot[key];
 
 		nb += slot->b_stamp != g;
@@ -273,7 +307,7 @@ acoustid_core_compare2(const int32_t *a, size_t asize,
 	}
 
 	/* 2. votes, in increasing key order; position 0 means "absent" */
-	ws->common[(LAST_WALKED_KEY + 1) / 64] &= ~(UINT64_C(1) << ((LAST_WALKED_KEY + 1) % 64));
+	ws->common[ACOUSTID_UNWALKED_KEY / 64] &= ~(UINT64_C(1) << (ACOUSTID_UNWALKED_KEY % 64));
 	if (maxoffset > 0 && maxoffset < ACOUSTID_KEY_COUNT)
 		vote_within(ws, maxoffset, &topoffset, &topcount);
 	else
@@ -282,17 +316,7 @@ acoustid_core_compare2(const int32_t *a, size_t asize,
 		return 0.0f;
 
 	/* 3-4. align on the winning offset */
-	minsize = (int64_t) (asize < bsize ? asize : bsize) & ~(int64_t) 1;
-	if (topoffset < 0)
-		b_start = (size_t) -topoffset;
-	else
-		a_start = (size_t) topoffset;
-	a += a_start;
-	asize -= a_start;
-	b += b_start;
-	bsize -= b_start;
-	size = (int64_t) (asize < bsize ? asize : bsize) / 2;
-	if (size == 0 || minsize == 0)
+	if (!acoustid_compare2_align(asize, bsize, topoffset, &a_start, &b_start))
 		return 0.0f;
 
 	/*
@@ -300,8 +324,8 @@ acoustid_core_compare2(const int32_t *a, size_t asize,
 	 * 16383 is the high byte of the 16-bit position of key 8191 in a, and it
 	 * survives the clear between the two counts.
 	 */
-	auniq = distinct_from(ws, a - a_start, na, 0, a_start);
-	buniq = distinct_from(ws, b - b_start, nb, 1, b_start);
+	auniq = distinct_from(ws, a, na, 0, a_start);
+	buniq = distinct_from(ws, b, nb, 1, b_start);
 	stale = aliased_slot->a_stamp == g &&
 		aliased_slot->a_pos >= 256 && aliased_slot->a_pos < 65536;
 	a_has_last_key = last_slot->a_stamp == g && last_slot->a_pos >= a_start;
@@ -311,21 +335,19 @@ acoustid_core_compare2(const int32_t *a, size_t asize,
 	if (b_has_last_key && (stale || a_has_last_key))
 		buniq--;
 
-	/* Same expression and types as the reference, for the same rounding. */
-	diversity = fmin(fmin(1.0, (float) (auniq + 10) / (int) asize + 0.5),
-					 fmin(1.0, (float) (buniq + 10) / (int) bsize + 0.5));
+	return acoustid_compare2_score(a, asize, b, bsize, a_start, b_start,
+								   topcount, auniq, buniq);
+}
 
-	/* 6. too few votes for the fingerprints' diversity */
-	if (topcount < (auniq > buniq ? auniq : buniq) * 0.02)
+float
+acoustid_core_compare2(const int32_t *a, size_t asize,
+					   const int32_t *b, size_t bsize,
+					   int32_t maxoffset, acoustid_workspace *ws)
+{
+	if (asize == 0 || bsize == 0)
 		return 0.0f;
-
-	/* 7. bit errors over the aligned 64-bit words */
-	biterror = acoustid_core_bit_errors(a, b, (size_t) size * 2);
-
-	score = (size * 2.0 / minsize) * (1.0 - 2.0 * (float) biterror / (double) (64 * size));
-	if (score < 0.0)
-		score = 0.0f;
-	if (diversity < 1.0)
-		score = pow(score, 8.0 - 7.0 * diversity);
-	return score;
+	if (asize < ACOUSTID_SHORT_ITEMS && bsize < ACOUSTID_SHORT_ITEMS &&
+		maxoffset > 0 && maxoffset < ACOUSTID_KEY_COUNT)
+		return acoustid_compare2_short(a, asize, b, bsize, maxoffset, ws);
+	return compare2_general(a, asize, b, bsize, maxoffset, ws);
 }
