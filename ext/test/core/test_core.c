@@ -163,6 +163,85 @@ test_compare2_matches_dense(void)
 	free(b);
 }
 
+/* compare2 on both paths against the dense reference; returns 1 when all agree. */
+static int
+compare2_agrees(const int32_t *a, size_t an, const int32_t *b, size_t bn,
+				int32_t maxoffset, acoustid_workspace *ws)
+{
+	float		fast = acoustid_core_compare2(a, an, b, bn, maxoffset, ws);
+	float		slow = dense_compare2(a, (int) an, b, (int) bn, maxoffset);
+	float		plain;
+
+	acoustid_core_force_portable(1);
+	plain = acoustid_core_compare2(a, an, b, bn, maxoffset, ws);
+	acoustid_core_force_portable(0);
+	return memcmp(&fast, &slow, sizeof(float)) == 0 && memcmp(&plain, &slow, sizeof(float)) == 0;
+}
+
+/*
+ * Tied offsets: short arrays over a handful of keys give several offsets the
+ * same vote count, and the reference's key order must pick among them.
+ */
+static void
+test_compare2_ties(void)
+{
+	static acoustid_workspace ws;
+	int32_t		a[48];
+	int32_t		b[48];
+	int			round;
+	int			mismatches = 0;
+
+	for (round = 0; round < 20000; round++)
+	{
+		size_t		an = rnd_below(47) + 2;
+		size_t		bn = rnd_below(47) + 2;
+		uint32_t	keys = rnd_below(12) + 2;
+		int32_t		maxoffset = (int32_t) rnd_below(50) + 1;
+		size_t		i;
+
+		for (i = 0; i < an; i++)
+			a[i] = (int32_t) (rnd_below(keys) * 1300u << 18 | rnd_below(1 << 18));
+		for (i = 0; i < bn; i++)
+			b[i] = (int32_t) (rnd_below(keys) * 1300u << 18 | rnd_below(1 << 18));
+		if (!compare2_agrees(a, an, b, bn, maxoffset, &ws) && mismatches++ < 5)
+			fprintf(stderr, "compare2 tie round %d sizes %zu/%zu maxoffset %d differs\n",
+					round, an, bn, maxoffset);
+	}
+	CHECK(mismatches == 0, "%d tied compare2 results differ from the dense reference", mismatches);
+}
+
+/*
+ * Where the short path ends: 65,535 items (the longest it takes, and the
+ * longest the dense reference's 16-bit positions hold) and maxoffset 16,383
+ * against 16,384 (the general path), with the quirk keys sprinkled in.
+ */
+static void
+test_compare2_short_path_edges(void)
+{
+	static acoustid_workspace ws;
+	static const int32_t offsets[] = {1, 80, 16383, 16384};
+	static const size_t lengths[] = {65535, 20000, 17};
+	int32_t    *a = malloc(65535 * sizeof(int32_t));
+	int32_t    *b = malloc(65535 * sizeof(int32_t));
+	size_t		n;
+	size_t		k;
+	size_t		bn;
+
+	for (n = 0; n < sizeof(lengths) / sizeof(lengths[0]); n++)
+		for (k = 0; k < sizeof(offsets) / sizeof(offsets[0]); k++)
+		{
+			random_shape(a, lengths[n], (int) (k % 2) * 3);
+			make_variant(a, lengths[n], b, &bn);
+			CHECK(compare2_agrees(a, lengths[n], b, bn, offsets[k], &ws),
+				  "variant of %zu items, maxoffset %d", lengths[n], offsets[k]);
+			random_shape(b, lengths[n], 3);
+			CHECK(compare2_agrees(a, lengths[n], b, lengths[n], offsets[k], &ws),
+				  "unrelated %zu items, maxoffset %d", lengths[n], offsets[k]);
+		}
+	free(a);
+	free(b);
+}
+
 /* Both bit-error paths against a popcount an item at a time, on lengths around the vector width. */
 static void
 test_bit_errors_paths(void)
@@ -462,6 +541,8 @@ main(void)
 {
 	test_compare2_known_values();
 	test_compare2_matches_dense();
+	test_compare2_ties();
+	test_compare2_short_path_edges();
 	test_bit_errors_paths();
 	test_compare2_long_arrays();
 	test_compare_and_compare3();
