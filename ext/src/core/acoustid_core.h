@@ -72,8 +72,8 @@ extern const char *acoustid_core_status_message(acoustid_status status);
 
 /*
  * Scratch tables for acoustid_compare2.  They are stamped with a generation
- * number instead of being cleared on every call, which is what makes the
- * sparse implementation fast.  One workspace per thread; zero-initialise it
+ * number, or trusted only where the items confirm them, instead of being
+ * cleared on every call.  One workspace per thread; zero-initialise it
  * (static storage or calloc) before first use.
  */
 typedef struct acoustid_key_slot
@@ -87,9 +87,6 @@ typedef struct acoustid_key_slot
 /* compare2 takes its short path when both arrays are shorter than this. */
 #define ACOUSTID_SHORT_ITEMS 65536
 
-/* Copies of the short path's tally, so that runs of votes do not queue. */
-#define ACOUSTID_TALLY_LANES 4
-
 /*
  * The short path's tables.  last[] holds the last position of each key,
  * first of b's keys, then of a's; it is never cleared: an entry is trusted
@@ -101,7 +98,7 @@ typedef struct acoustid_short_tables
 	uint16_t	last[ACOUSTID_KEY_COUNT + 2];	/* + spare: 32-bit gathers */
 	uint32_t	b_key[ACOUSTID_KEY_COUNT + 16]; /* key << 16 | b's last position */
 	uint32_t	vote[ACOUSTID_KEY_COUNT + 16];	/* offset index << 14 | key */
-	uint16_t	tally[2 * ACOUSTID_KEY_COUNT][ACOUSTID_TALLY_LANES];	/* kept zero */
+	uint16_t	tally[2 * ACOUSTID_KEY_COUNT];	/* votes per offset; kept zero */
 	uint16_t	last_vote_key[2 * ACOUSTID_KEY_COUNT];	/* for ties; kept zero */
 } acoustid_short_tables;
 
@@ -140,8 +137,9 @@ extern acoustid_status acoustid_core_compare3(const int32_t *a, size_t asize,
 
 /*
  * Differing bits between items a[0..n) and b[0..n): AVX-512 (VPOPCNTQ) when
- * the CPU has it, else the plain loop.  acoustid_core_simd_path says which
- * runs; acoustid_core_force_portable(1), or ACOUSTID_CORE_PORTABLE=1 in the
+ * the CPU has it, else the plain loop; compare2's short path follows the
+ * same choice.  acoustid_core_simd_path says which runs;
+ * acoustid_core_force_portable(1), or ACOUSTID_CORE_PORTABLE=1 in the
  * environment, keeps the plain one (tests run both on the same inputs);
  * acoustid_core_force_portable(0) lets the CPU choose again.
  */

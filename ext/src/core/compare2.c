@@ -3,10 +3,12 @@
  *		acoustid_compare2: AcoustID's production scorer, bit for bit.
  *
  * The reference clears a 64 KiB table and walks all 16,383 key slots on
- * every call.  Here the key table is stamped with a generation number and
- * only the keys that occur in both fingerprints are visited (through a 2 KiB
- * bitmap, in increasing key order), which gives the same votes in the same
- * order and therefore the same winning offset and the same float result.
+ * every call.  AcoustID's calls (arrays under 65,536 items, maxoffset 80)
+ * take the short path in compare2_short.c.  The general one here, for the
+ * rest, stamps its key table with a generation number and visits only the
+ * keys that occur in both fingerprints (through a 2 KiB bitmap, in
+ * increasing key order), which gives the same votes in the same order and
+ * therefore the same winning offset and the same float result.
  *
  * Positions are kept in 32 bits, so arrays longer than 65,535 items get the
  * true offsets instead of the reference's 16-bit wrap-around.

@@ -112,9 +112,9 @@ forget_listed_plain(uint16_t *last, const uint32_t *list, size_t from, size_t li
 /*
  * The votes of the listed keys (from list[from] on) that a holds too: a's
  * last position minus b's, if within maxoffset, as offset index << 14 | key,
- * from vote[votes] on; returns the new count.  Position 0 reads as "absent"
- * in the reference, on either side, and the unwalked key never votes.  last
- * must hold a's positions, and ABSENT for the listed keys that a lacks.
+ * from vote[votes] on; returns the new count.  last must hold a's positions,
+ * and ABSENT for the listed keys that a lacks; position 0 in a reads as
+ * "absent" too (as in the reference).
  */
 static size_t
 collect_votes_plain(const uint16_t *last, const uint32_t *list, size_t from,
@@ -126,13 +126,11 @@ collect_votes_plain(const uint16_t *last, const uint32_t *list, size_t from,
 	for (j = from; j < listed; j++)
 	{
 		uint32_t	key = LISTED_KEY(list[j]);
-		uint32_t	bpos = LISTED_POS(list[j]);
 		uint32_t	apos = last[key];
-		uint32_t	index = apos - bpos + (uint32_t) maxoffset;
+		uint32_t	index = apos - LISTED_POS(list[j]) + (uint32_t) maxoffset;
 
 		vote[votes] = index << ACOUSTID_KEY_BITS | key;
-		votes += (apos != ABSENT) & (apos != 0) & (bpos != 0) &
-			(key != ACOUSTID_UNWALKED_KEY) & (index <= span);
+		votes += (apos - 1 < ABSENT - 1) & (index <= span);
 	}
 	return votes;
 }
@@ -235,10 +233,8 @@ static size_t
 collect_votes_avx512(const uint16_t *last, const uint32_t *list, size_t listed,
 					 int32_t maxoffset, uint32_t *vote)
 {
-	const __m512i zero = _mm512_setzero_si512();
+	const __m512i one = _mm512_set1_epi32(1);
 	const __m512i low16 = _mm512_set1_epi32(0xFFFF);
-	const __m512i absent = _mm512_set1_epi32(ABSENT);
-	const __m512i unwalked = _mm512_set1_epi32(ACOUSTID_UNWALKED_KEY);
 	const __m512i offset = _mm512_set1_epi32(maxoffset);
 	const __m512i span = _mm512_set1_epi32(2 * maxoffset);
 	size_t		votes = 0;
@@ -251,11 +247,8 @@ collect_votes_avx512(const uint16_t *last, const uint32_t *list, size_t listed,
 		__m512i		bpos = _mm512_and_si512(entries, low16);
 		__m512i		apos = gather_last(last, keys);
 		__m512i		index = _mm512_add_epi32(_mm512_sub_epi32(apos, bpos), offset);
-		__mmask16	ok = _mm512_cmpneq_epi32_mask(apos, absent);
+		__mmask16	ok = _mm512_cmplt_epu32_mask(_mm512_sub_epi32(apos, one), _mm512_sub_epi32(low16, one));
 
-		ok = _mm512_mask_cmpneq_epi32_mask(ok, apos, zero);
-		ok = _mm512_mask_cmpneq_epi32_mask(ok, bpos, zero);
-		ok = _mm512_mask_cmpneq_epi32_mask(ok, keys, unwalked);
 		ok = _mm512_mask_cmple_epu32_mask(ok, index, span);
 		_mm512_storeu_si512((void *) (vote + votes),
 							_mm512_maskz_compress_epi32(ok, _mm512_or_si512(_mm512_slli_epi32(index, ACOUSTID_KEY_BITS), keys)));
@@ -365,14 +358,13 @@ pick_offset(acoustid_short_tables *t, size_t nvotes, uint32_t *topindex, int sim
 	{
 		uint32_t	index = VOTE_OFFSET(t->vote[v]);
 
-		t->tally[index][v % ACOUSTID_TALLY_LANES]++;
+		t->tally[index]++;
 		lowest = index < lowest ? index : lowest;
 		highest = index > highest ? index : highest;
 	}
 	for (x = lowest; x <= highest; x++)
 	{
-		uint32_t	count = (uint32_t) t->tally[x][0] + t->tally[x][1] +
-			t->tally[x][2] + t->tally[x][3];
+		uint32_t	count = t->tally[x];
 
 		if (count > topcount)
 		{
@@ -396,10 +388,7 @@ pick_offset(acoustid_short_tables *t, size_t nvotes, uint32_t *topindex, int sim
 		}
 		for (x = lowest; x <= highest; x++)
 		{
-			uint32_t	count = (uint32_t) t->tally[x][0] + t->tally[x][1] +
-				t->tally[x][2] + t->tally[x][3];
-
-			if (count == topcount && t->last_vote_key[x] < winner_key)
+			if (t->tally[x] == topcount && t->last_vote_key[x] < winner_key)
 			{
 				winner_key = t->last_vote_key[x];
 				*topindex = x;
@@ -426,6 +415,7 @@ acoustid_compare2_short(const int32_t *a, size_t asize,
 	size_t		a_start;
 	size_t		b_start;
 	size_t		j;
+	size_t		first_listed;
 	int			stale;
 	int64_t		a_last_key_pos;
 	int64_t		b_last_key_pos;
@@ -445,7 +435,16 @@ acoustid_compare2_short(const int32_t *a, size_t asize,
 	stale = find_last(t->last, a, asize, ACOUSTID_ALIASED_KEY) >= 256;
 	a_last_key_pos = find_last(t->last, a, asize, ACOUSTID_UNWALKED_KEY);
 
-	nvotes = collect_votes(t->last, t->b_key, nb, maxoffset, t->vote, simd);
+	/*
+	 * The keys that cannot vote: position 0 reads as "absent" in the
+	 * reference, and b's is the first listed if it is listed; the unwalked
+	 * key points at position 0 while the votes are collected.
+	 */
+	first_listed = nb > 0 && LISTED_POS(t->b_key[0]) == 0;
+	t->last[ACOUSTID_UNWALKED_KEY] = 0;
+	nvotes = collect_votes(t->last, t->b_key + first_listed, nb - first_listed,
+						   maxoffset, t->vote, simd);
+	t->last[ACOUSTID_UNWALKED_KEY] = a_last_key_pos >= 0 ? (uint16_t) a_last_key_pos : ABSENT;
 
 	/* 2-4. the winning offset, and the alignment */
 	topcount = pick_offset(t, nvotes, &topindex, simd);
