@@ -8,6 +8,12 @@ BEGIN
     IF to_regprocedure('acoustid_distinct_items(int4[])') IS NULL THEN
         ALTER EXTENSION acoustid UPDATE;
     END IF;
+    IF to_regprocedure('acoustid_distinct_items(int4[])') IS NULL THEN
+        RAISE EXCEPTION 'this schema needs the acoustid extension 1.3, and the server has %',
+            (SELECT default_version FROM pg_available_extensions WHERE name = 'acoustid')
+        USING ERRCODE = 'feature_not_supported',
+        HINT = 'install this build''s extension (make install) and migrate again';
+    END IF;
 END
 $$;
 
