@@ -266,3 +266,61 @@ acoustid_fingerprint_algorithm(PG_FUNCTION_ARGS)
 		report_decode_error(status);
 	PG_RETURN_INT32(algorithm);
 }
+
+/*
+ * acoustid_encode_fingerprint_bytes(fp, algorithm): int4[] to Chromaprint's
+ * compressed bytes, the string without its base64 (what fingerprint_data
+ * stores), without a round trip through text.
+ */
+PG_FUNCTION_INFO_V1(acoustid_encode_fingerprint_bytes);
+Datum
+acoustid_encode_fingerprint_bytes(PG_FUNCTION_ARGS)
+{
+	size_t		size;
+	int32	   *fp = fingerprint_items(PG_GETARG_ARRAYTYPE_P(0), &size);
+	int32		algorithm = PG_GETARG_INT32(1);
+	bytea	   *result;
+	size_t		len = 0;
+	acoustid_status status;
+
+	if (algorithm < 0 || algorithm > ACOUSTID_MAX_ALGORITHM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fingerprint algorithm must be between 0 and %d, not %d",
+						ACOUSTID_MAX_ALGORITHM, algorithm)));
+	if (size > ACOUSTID_MAX_ITEMS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s", acoustid_core_status_message(ACOUSTID_ERR_TOO_LONG))));
+	result = palloc(VARHDRSZ + acoustid_core_encoded_bytes_bound(size));
+	status = acoustid_core_encode_bytes(fp, size, algorithm,
+										(unsigned char *) VARDATA(result), &len);
+	if (status != ACOUSTID_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s", acoustid_core_status_message(status))));
+	SET_VARSIZE(result, VARHDRSZ + len);
+	PG_RETURN_BYTEA_P(result);
+}
+
+/* acoustid_distinct_items(fp): how many different items fp holds */
+PG_FUNCTION_INFO_V1(acoustid_distinct_items);
+Datum
+acoustid_distinct_items(PG_FUNCTION_ARGS)
+{
+	size_t		size;
+	int32	   *fp = fingerprint_items(PG_GETARG_ARRAYTYPE_P(0), &size);
+	size_t		table_size;
+	uint32	   *table;
+	size_t		distinct;
+
+	if (size > ACOUSTID_MAX_ITEMS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s", acoustid_core_status_message(ACOUSTID_ERR_TOO_LONG))));
+	table_size = acoustid_core_distinct_table_size(size);
+	table = palloc0(sizeof(uint32) * table_size);
+	distinct = acoustid_core_distinct_items(fp, size, table, table_size);
+	pfree(table);
+	PG_RETURN_INT32((int32) distinct);
+}

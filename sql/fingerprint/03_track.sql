@@ -72,10 +72,8 @@ CREATE FUNCTION acoustid_fingerprint_bytes(fingerprint integer[]) RETURNS bytea
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = public, pg_temp
 AS $$
-DECLARE
-    encoded CONSTANT text := acoustid_encode_fingerprint(fingerprint);
 BEGIN
-    RETURN decode(rpad(translate(encoded, '-_', '+/'), (length(encoded) + 3) / 4 * 4, '='), 'base64');
+    RETURN acoustid_encode_fingerprint_bytes(fingerprint);
 END
 $$;
 

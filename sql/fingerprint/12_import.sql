@@ -6,8 +6,7 @@
 CREATE FUNCTION acoustid_unusable_reason(items integer[]) RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = public, pg_temp AS $$
 DECLARE
-    -- intarray's sort and uniq count in C, twice as fast as count(DISTINCT) over unnest
-    distinct_items CONSTANT integer := icount(uniq(sort(items)));
+    distinct_items CONSTANT integer := acoustid_distinct_items(items);
 BEGIN
     IF distinct_items < acoustid_fingerprint_min_unique_items() THEN
         RETURN format(

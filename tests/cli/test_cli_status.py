@@ -29,7 +29,7 @@ def test_status_reports_versions_counts_and_queue(cluster: Cluster) -> None:
         latest = max(step.version for step in migrate.load_migrations(database))
         assert report[database]["version"] == latest
     assert report["fingerprint"]["rows"]["track"] == 2
-    assert report["fingerprint"]["extension"] == "1.2"
+    assert report["fingerprint"]["extension"] == "1.3"
     assert report["ingest"]["rows"]["pending_submission"] == 0
     assert "fingerprint_query_idx" in report["fingerprint"]["sizes"]
 

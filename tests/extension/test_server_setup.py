@@ -68,7 +68,7 @@ def test_the_setup_script_creates_every_extension_without_cascade(server_cluster
         "plpgsql": "1.0",
         "intarray": "1.5",
         "pgcrypto": "1.3",
-        "acoustid": "1.2",
+        "acoustid": "1.3",
     }
     assert set(versions(server_cluster, "acoustid_test")) == {
         "plpgsql",
@@ -123,7 +123,7 @@ def test_pg_acoustid_1_0_updates_to_a_fresh_install(server_cluster: Cluster, bef
     execute(server_cluster, updated, "ALTER EXTENSION acoustid UPDATE")
     assert versions(server_cluster, updated) == versions(server_cluster, fresh)
     functions = query(server_cluster, fresh, FUNCTIONS)
-    assert len(functions) == 8 and query(server_cluster, updated, FUNCTIONS) == functions
+    assert len(functions) == 10 and query(server_cluster, updated, FUNCTIONS) == functions
     compare = {row[0]: (row[3], row[7]) for row in functions if row[0].startswith("acoustid_compare")}
     assert compare == {
         name: ("v", "s") for name in ("acoustid_compare", "acoustid_compare2", "acoustid_compare3")
@@ -148,7 +148,7 @@ def assert_like_a_fresh_install(cluster: Cluster, dbname: str) -> None:
     fresh = database(cluster, "intarray", "cube", "acoustid", "acoustid_cube")
     assert versions(cluster, dbname) == versions(cluster, fresh)
     functions = query(cluster, fresh, FUNCTIONS)
-    assert len(functions) == 9 and query(cluster, dbname, FUNCTIONS) == functions
+    assert len(functions) == 11 and query(cluster, dbname, FUNCTIONS) == functions
 
 
 def simhash_owner(cluster: Cluster, dbname: str) -> list[tuple[Any, ...]]:

@@ -182,6 +182,15 @@ extern acoustid_status acoustid_core_encode_bytes(const int32_t *items, size_t c
 											 size_t *out_len);
 
 /*
+ * The number of distinct items.  table must hold
+ * acoustid_core_distinct_table_size(count) zeroed entries (a power of two at
+ * least twice count), so that the core never allocates.
+ */
+extern size_t acoustid_core_distinct_table_size(size_t count);
+extern size_t acoustid_core_distinct_items(const int32_t *items, size_t count,
+										   uint32_t *table, size_t table_size);
+
+/*
  * Optional hook called now and then during long loops, so that the backend
  * can honour query cancellation.  It may not return (PostgreSQL longjmps):
  * the core holds no resources of its own while it is called.

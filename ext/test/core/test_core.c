@@ -536,6 +536,50 @@ test_codec_hostile(void)
 	CHECK(decode_any("_____________", 12) != ACOUSTID_OK, "all-ones text is refused");
 }
 
+static int
+compare_int32(const void *x, const void *y)
+{
+	int32_t		a = *(const int32_t *) x;
+	int32_t		b = *(const int32_t *) y;
+
+	return (a > b) - (a < b);
+}
+
+/* The hash-set count agrees with sorting, on walks, few values, 0 and -1. */
+static void
+test_distinct_items(void)
+{
+	static int32_t fp[4096];
+	static int32_t sorted[4096];
+	static uint32_t table[8192];
+	int			round;
+	int			mismatches = 0;
+
+	for (round = 0; round < 2000; round++)
+	{
+		size_t		n = rnd_below(4096);
+		size_t		expected = 0;
+		size_t		size = acoustid_core_distinct_table_size(n);
+		size_t		i;
+
+		if (round % 3 == 0)
+			random_walk(fp, n);
+		else
+			for (i = 0; i < n; i++)
+				fp[i] = (int32_t) rnd_below(round % 3 == 1 ? 5 : 300) - 2;	/* -2 .. */
+		memcpy(sorted, fp, n * sizeof(int32_t));
+		qsort(sorted, n, sizeof(int32_t), compare_int32);
+		for (i = 0; i < n; i++)
+			expected += i == 0 || sorted[i] != sorted[i - 1];
+		memset(table, 0, sizeof(table));
+		if (size > 8192 || acoustid_core_distinct_items(fp, n, table, size) != expected)
+			mismatches++;
+	}
+	CHECK(mismatches == 0, "%d distinct counts differ from sorting", mismatches);
+	CHECK(acoustid_core_distinct_table_size(0) == 16 && acoustid_core_distinct_table_size(950) == 2048,
+		  "table sizes are powers of two at least twice the count");
+}
+
 int
 main(void)
 {
@@ -550,6 +594,7 @@ main(void)
 	test_simhash();
 	test_codec_round_trip();
 	test_codec_hostile();
+	test_distinct_items();
 	printf("%d passed, %d failed\n", checks - failures, failures);
 	return failures == 0 ? 0 : 1;
 }

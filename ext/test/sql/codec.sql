@@ -45,3 +45,24 @@ SELECT acoustid_encode_fingerprint('{1}', -1);
 SELECT acoustid_encode_fingerprint('{1,NULL}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT acoustid_decode_fingerprint(NULL) IS NULL, acoustid_encode_fingerprint(NULL) IS NULL;
+-- the bytes are the string without its base64, for every algorithm and length
+SELECT count(*) AS differing FROM generate_series(0, 40) AS n, generate_series(0, 3) AS algorithm,
+    LATERAL (SELECT coalesce(array_agg((i * 2654435761 % 4294967296 - 2147483648)::int4), '{}') AS fp
+             FROM generate_series(1, n * 25) AS i) AS items
+WHERE acoustid_encode_fingerprint_bytes(fp, algorithm)
+    <> decode(rpad(translate(acoustid_encode_fingerprint(fp, algorithm), '-_', '+/'),
+                   (length(acoustid_encode_fingerprint(fp, algorithm)) + 3) / 4 * 4, '='), 'base64');
+SELECT acoustid_encode_fingerprint_bytes('{}');
+SELECT acoustid_encode_fingerprint_bytes('{1}', 256);
+\echo :LAST_ERROR_SQLSTATE
+SELECT acoustid_encode_fingerprint_bytes('{1,NULL}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT acoustid_encode_fingerprint_bytes(NULL) IS NULL;
+-- distinct items: what sorting and uniq count, with 0 and -1 among them
+SELECT acoustid_distinct_items('{}'), acoustid_distinct_items('{0}'), acoustid_distinct_items('{-1,-1,0,0,1}');
+SELECT count(*) AS differing FROM generate_series(1, 200) AS n,
+    LATERAL (SELECT array_agg((i * 7919 % (n + 3)) - 1) AS fp FROM generate_series(1, n * 5) AS i) AS items
+WHERE acoustid_distinct_items(fp) <> icount(uniq(sort(fp)));
+SELECT acoustid_distinct_items('{{1,2},{3,4}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT acoustid_distinct_items(NULL) IS NULL;
