@@ -90,12 +90,14 @@ typedef struct acoustid_key_slot
 /*
  * The short path's tables.  last[] holds the last position of each key,
  * first of b's keys, then of a's; it is never cleared: an entry is trusted
- * only when the item at that position has that key.  With the lists, about
- * 40 KiB for 950-item arrays: the L1 cache holds them between calls.
+ * only when the item at that position has that key, or when the call itself
+ * wrote it.  With the lists, about 40 KiB for 950-item arrays: the L1 cache
+ * holds them between calls.  The spare entries take the vector code's whole
+ * 32-bit (last) and 16-lane (lists) accesses past the end.
  */
 typedef struct acoustid_short_tables
 {
-	uint16_t	last[ACOUSTID_KEY_COUNT + 2];	/* + spare: 32-bit gathers */
+	uint16_t	last[ACOUSTID_KEY_COUNT + 2];
 	uint32_t	b_key[ACOUSTID_KEY_COUNT + 16]; /* key << 16 | b's last position */
 	uint32_t	vote[ACOUSTID_KEY_COUNT + 16];	/* offset index << 14 | key */
 	uint16_t	tally[2 * ACOUSTID_KEY_COUNT];	/* votes per offset; kept zero */

@@ -256,6 +256,7 @@ collect_votes_avx512(const uint16_t *last, const uint32_t *list, size_t listed,
 	}
 	return collect_votes_plain(last, list, j, listed, maxoffset, vote, votes);
 }
+
 AVX512_TARGET
 static size_t
 votes_for_avx512(const uint32_t *vote, size_t nvotes, uint32_t index)
