@@ -8,11 +8,14 @@ its own (submit_many, one transaction per 500).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
 import statistics
 import threading
 import time
 import uuid
+from pathlib import Path
 
 from acoustid_pg.api import AcoustID
 from acoustid_pg.cluster import Cluster
@@ -24,6 +27,7 @@ from .report import load_average, print_table
 
 SUBMISSIONS = 4000
 SUBMIT_BATCH = 500
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 ROUNDS = 3  # runs of SUBMISSIONS for each number of workers; the median is reported
 
 
@@ -94,7 +98,7 @@ def import_rows(lib: library.Library, fresh: int | None = None) -> list[list[str
     rows = []
     with lib.client(min_size=2, max_size=6) as client:
         for workers in (1, 2):
-            submit_rates, import_rates = [], []
+            submit_rates, import_rates, cpu_per_import = [], [], []
             for round_ in range(ROUNDS):
                 seed = 11 + 2 * round_ + workers - 1  # 11, 13, 15 and 12, 14, 16: disjoint new tracks
                 made = submissions(lib.size, account_id, application_id, seed, fresh)
@@ -102,7 +106,9 @@ def import_rows(lib: library.Library, fresh: int | None = None) -> list[list[str
                 for first in range(0, len(made), SUBMIT_BATCH):
                     client.submit_many(made[first : first + SUBMIT_BATCH])
                 submit_rates.append(len(made) / (time.perf_counter() - started))
-                import_rates.append(drain(client, workers))
+                rate, cpu = drain(lib, client, workers)
+                import_rates.append(rate)
+                cpu_per_import.append(cpu)
             target = "target 500/s" if workers == 1 else "target 900/s"
             plural = "s" if workers > 1 else ""
             rows.append([f"submit (validated, queued, NOTIFY), before {workers} worker{plural}",
@@ -111,6 +117,9 @@ def import_rows(lib: library.Library, fresh: int | None = None) -> list[list[str
             rows.append([f"import, {workers} worker{plural}, batches of 100",
                          f"{statistics.median(import_rates):,.0f} submissions/s",
                          f"{spread(import_rates)}; {target}"])  # fmt: skip
+            rows.append([f"  fingerprint-database backend CPU an import, {workers} worker{plural}",
+                         f"{statistics.median(cpu_per_import) * 1000:.2f} ms",
+                         "median; what the machine's load does not inflate"])  # fmt: skip
     with lib.connect("ingest") as ingest:
         actions = ingest.execute(
             "SELECT count(*) FILTER (WHERE skip_reason IS NULL), count(*) FROM submission_result"
@@ -119,19 +128,41 @@ def import_rows(lib: library.Library, fresh: int | None = None) -> list[list[str
     return rows
 
 
-def drain(client: AcoustID, workers: int) -> float:
-    """Import everything pending with ``workers`` workers (threads): submissions/s."""
+def drain(lib: library.Library, client: AcoustID, workers: int) -> tuple[float, float]:
+    """Import everything pending with ``workers`` workers (threads): submissions/s, and the CPU
+    seconds the fingerprint database's backends spent on each (which the machine's load does
+    not inflate the way it does wall time)."""
     pool = [Worker(client, batch_size=100) for _ in range(workers)]
     threads = [threading.Thread(target=worker.drain) for worker in pool]
+    cpu_before = backend_cpu(lib)
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - started
+    cpu_after = backend_cpu(lib)
     for worker in pool:
         worker.close()
-    return sum(worker.imported for worker in pool) / seconds
+    imported = sum(worker.imported for worker in pool)
+    cpu = sum(used - cpu_before.get(pid, 0.0) for pid, used in cpu_after.items())
+    return imported / seconds, cpu / max(imported, 1)
+
+
+def backend_cpu(lib: library.Library) -> dict[str, float]:
+    """CPU seconds so far of each client backend connected to the fingerprint database, by pid
+    (read from /proc: the bench and its cluster share the machine)."""
+    with lib.connect() as conn:
+        pids = [row[0] for row in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'"
+            " AND pid <> pg_backend_pid()", [lib.names["fingerprint"]],
+        )]  # fmt: skip
+    used = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):  # gone since
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            used[str(pid)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+    return used
 
 
 def spread(rates: list[float]) -> str:
