@@ -219,6 +219,21 @@ acoustid_decode_fingerprint(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(result);
 }
 
+/* What both encoders refuse: an algorithm the header cannot hold, too many items. */
+static void
+check_encodable(int32 algorithm, size_t size)
+{
+	if (algorithm < 0 || algorithm > ACOUSTID_MAX_ALGORITHM)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fingerprint algorithm must be between 0 and %d, not %d",
+						ACOUSTID_MAX_ALGORITHM, algorithm)));
+	if (size > ACOUSTID_MAX_ITEMS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s", acoustid_core_status_message(ACOUSTID_ERR_TOO_LONG))));
+}
+
 /* acoustid_encode_fingerprint(fp, algorithm): int4[] to fpcalc's string */
 PG_FUNCTION_INFO_V1(acoustid_encode_fingerprint);
 Datum
@@ -231,15 +246,7 @@ acoustid_encode_fingerprint(PG_FUNCTION_ARGS)
 	size_t		len = 0;
 	acoustid_status status;
 
-	if (algorithm < 0 || algorithm > ACOUSTID_MAX_ALGORITHM)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("fingerprint algorithm must be between 0 and %d, not %d",
-						ACOUSTID_MAX_ALGORITHM, algorithm)));
-	if (size > ACOUSTID_MAX_ITEMS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s", acoustid_core_status_message(ACOUSTID_ERR_TOO_LONG))));
+	check_encodable(algorithm, size);
 	result = palloc(VARHDRSZ + acoustid_core_encoded_size_bound(size));
 	status = acoustid_core_encode(fp, size, algorithm, VARDATA(result), &len);
 	if (status != ACOUSTID_OK)
@@ -283,15 +290,7 @@ acoustid_encode_fingerprint_bytes(PG_FUNCTION_ARGS)
 	size_t		len = 0;
 	acoustid_status status;
 
-	if (algorithm < 0 || algorithm > ACOUSTID_MAX_ALGORITHM)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("fingerprint algorithm must be between 0 and %d, not %d",
-						ACOUSTID_MAX_ALGORITHM, algorithm)));
-	if (size > ACOUSTID_MAX_ITEMS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s", acoustid_core_status_message(ACOUSTID_ERR_TOO_LONG))));
+	check_encodable(algorithm, size);
 	result = palloc(VARHDRSZ + acoustid_core_encoded_bytes_bound(size));
 	status = acoustid_core_encode_bytes(fp, size, algorithm,
 										(unsigned char *) VARDATA(result), &len);
