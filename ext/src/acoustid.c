@@ -219,6 +219,16 @@ acoustid_decode_fingerprint(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(result);
 }
 
+/* More items than the compressed format's header can count: refused (54000). */
+static void
+check_item_count(size_t size)
+{
+	if (size > ACOUSTID_MAX_ITEMS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s", acoustid_core_status_message(ACOUSTID_ERR_TOO_LONG))));
+}
+
 /* What both encoders refuse: an algorithm the header cannot hold, too many items. */
 static void
 check_encodable(int32 algorithm, size_t size)
@@ -228,10 +238,7 @@ check_encodable(int32 algorithm, size_t size)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("fingerprint algorithm must be between 0 and %d, not %d",
 						ACOUSTID_MAX_ALGORITHM, algorithm)));
-	if (size > ACOUSTID_MAX_ITEMS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s", acoustid_core_status_message(ACOUSTID_ERR_TOO_LONG))));
+	check_item_count(size);
 }
 
 /* acoustid_encode_fingerprint(fp, algorithm): int4[] to fpcalc's string */
@@ -313,10 +320,7 @@ acoustid_distinct_items(PG_FUNCTION_ARGS)
 	uint32	   *table;
 	size_t		distinct;
 
-	if (size > ACOUSTID_MAX_ITEMS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s", acoustid_core_status_message(ACOUSTID_ERR_TOO_LONG))));
+	check_item_count(size);
 	table_size = acoustid_core_distinct_table_size(size);
 	table = palloc0(sizeof(uint32) * table_size);
 	distinct = acoustid_core_distinct_items(fp, size, table, table_size);
