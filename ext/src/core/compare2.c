@@ -229,7 +229,8 @@ float
 acoustid_compare2_score(const int32_t *a, size_t asize,
 						const int32_t *b, size_t bsize,
 						size_t a_start, size_t b_start,
-						uint32_t topcount, int auniq, int buniq)
+						uint32_t topcount, int auniq, int buniq,
+						int stale, int a_has_last_key, int b_has_last_key)
 {
 	int64_t		minsize = (int64_t) (asize < bsize ? asize : bsize) & ~(int64_t) 1;
 	size_t		a_left = asize - a_start;
@@ -238,6 +239,11 @@ acoustid_compare2_score(const int32_t *a, size_t asize,
 	int64_t		biterror;
 	float		diversity;
 	float		score;
+
+	if (stale && a_has_last_key)
+		auniq--;
+	if (b_has_last_key && (stale || a_has_last_key))
+		buniq--;
 
 	/* Same expression and types as the reference, for the same rounding. */
 	diversity = fmin(fmin(1.0, (float) (auniq + 10) / (int) a_left + 0.5),
@@ -332,13 +338,9 @@ compare2_general(const int32_t *a, size_t asize,
 		aliased_slot->a_pos >= 256 && aliased_slot->a_pos < 65536;
 	a_has_last_key = last_slot->a_stamp == g && last_slot->a_pos >= a_start;
 	b_has_last_key = last_slot->b_stamp == g && last_slot->b_pos >= b_start;
-	if (stale && a_has_last_key)
-		auniq--;
-	if (b_has_last_key && (stale || a_has_last_key))
-		buniq--;
-
 	return acoustid_compare2_score(a, asize, b, bsize, a_start, b_start,
-								   topcount, auniq, buniq);
+								   topcount, auniq, buniq,
+								   stale, a_has_last_key, b_has_last_key);
 }
 
 float

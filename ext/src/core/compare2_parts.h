@@ -28,13 +28,18 @@ extern int	acoustid_compare2_align(size_t asize, size_t bsize, int64_t topoffset
 									size_t *a_start, size_t *b_start);
 
 /*
- * Steps 5-7 from the distinct key counts of the aligned runs (after the
- * reference's quirks): diversity, the vote threshold, and the bit errors.
+ * Steps 5-7 from the distinct key counts of the aligned runs: the
+ * reference's quirk for the unwalked key (stale: a's position of the aliased
+ * key leaks into its flag; a_has_last_key, b_has_last_key: the unwalked key
+ * occurs in the aligned run), diversity, the vote threshold, and the bit
+ * errors.
  */
 extern float acoustid_compare2_score(const int32_t *a, size_t asize,
 									 const int32_t *b, size_t bsize,
 									 size_t a_start, size_t b_start,
-									 uint32_t topcount, int auniq, int buniq);
+									 uint32_t topcount, int auniq, int buniq,
+									 int stale, int a_has_last_key,
+									 int b_has_last_key);
 
 /*
  * compare2 when both arrays are shorter than ACOUSTID_SHORT_ITEMS items and

@@ -420,8 +420,6 @@ acoustid_compare2_short(const int32_t *a, size_t asize,
 	int			stale;
 	int64_t		a_last_key_pos;
 	int64_t		b_last_key_pos;
-	int			a_has_last_key;
-	int			b_has_last_key;
 	int			auniq;
 	int			buniq;
 
@@ -463,13 +461,8 @@ acoustid_compare2_short(const int32_t *a, size_t asize,
 	buniq = (int) nb;
 	for (j = 0; j < nb && LISTED_POS(t->b_key[j]) < b_start; j++)
 		buniq--;
-	a_has_last_key = a_last_key_pos >= (int64_t) a_start;
-	b_has_last_key = b_last_key_pos >= (int64_t) b_start;
-	if (stale && a_has_last_key)
-		auniq--;
-	if (b_has_last_key && (stale || a_has_last_key))
-		buniq--;
-
 	return acoustid_compare2_score(a, asize, b, bsize, a_start, b_start,
-								   topcount, auniq, buniq);
+								   topcount, auniq, buniq, stale,
+								   a_last_key_pos >= (int64_t) a_start,
+								   b_last_key_pos >= (int64_t) b_start);
 }
