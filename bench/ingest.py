@@ -149,7 +149,7 @@ def drain(lib: library.Library, client: AcoustID, workers: int) -> tuple[float, 
     return imported / seconds, cpu / max(imported, 1)
 
 
-def backend_cpu(lib: library.Library) -> dict[str, float]:
+def backend_cpu(lib: library.Library) -> dict[int, float]:
     """CPU seconds so far of each client backend connected to the fingerprint database, by pid
     (read from /proc: the bench and its cluster share the machine)."""
     with lib.connect() as conn:
@@ -161,7 +161,7 @@ def backend_cpu(lib: library.Library) -> dict[str, float]:
     for pid in pids:
         with contextlib.suppress(OSError):  # gone since
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            used[str(pid)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+            used[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
     return used
 
 
