@@ -103,7 +103,7 @@ class AcoustID:
         duration is used unless ``duration`` is given). ``max_duration_diff``,
         ``min_score`` and ``max_results`` left as None take the defaults of the SQL
         function ``acoustid_lookup``. A lookup running longer than ``timeout`` seconds
-        is cancelled and raises LookupTimeout.
+        is cancelled and raises LookupTimeout (None: the server's own statement_timeout applies).
 
         ``meta`` asks for the AcoustID web service's metadata levels ("recordings releases",
         {"recordings", "isrcs"}, "2", ...): each match's ``metadata`` then holds them, read
@@ -121,7 +121,7 @@ class AcoustID:
             include_meta=include_meta,
         )
         budget = lookup.check_timeout(timeout)
-        with self.pools.connection("fingerprint", "lookup", read_only=True) as conn:
+        with self.pools.connection("fingerprint", "lookup", read_only=True, statement_timeout=budget) as conn:
             matches = query.run(conn, budget)
         if not levels:
             return matches

@@ -7,6 +7,7 @@ compressed string (plain ``fpcalc``); each check names the argument it rejects.
 from __future__ import annotations
 
 import functools
+from array import array
 from collections.abc import Sequence
 from typing import Final, Union
 
@@ -30,6 +31,13 @@ def check_items(field: str, value: object) -> list[int]:
         raise InvalidArgumentError(field, "must not be empty")
     if len(value) > MAX_ITEMS:
         raise InvalidArgumentError(field, f"has {len(value)} items, more than {MAX_ITEMS}")
+    if set(map(type, value)) == {int}:
+        try:  # plain ints, range-checked in C: a sixth of a lookup's client time was this loop
+            array("i", value)
+        except OverflowError:
+            pass  # the loop names the item
+        else:
+            return list(value)
     for position, item in enumerate(value):
         if isinstance(item, bool) or not isinstance(item, int):
             raise InvalidArgumentError(field, f"item {position} is {type(item).__name__}, not an integer")

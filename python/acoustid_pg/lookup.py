@@ -155,13 +155,10 @@ class LookupQuery:
         return cls(sql, params)
 
     def run(self, conn: psycopg.Connection[Any], budget: float | None) -> list[Match]:
-        """Run it within ``budget`` seconds (None: the server's statement_timeout)."""
+        """Run it on a connection whose session's statement_timeout is ``budget`` seconds
+        (``Pools.connection(..., statement_timeout=budget)``; None: the server's own)."""
         try:
-            with conn.transaction():
-                # Transaction-local, so the pooled connection keeps its own setting.
-                milliseconds = "0" if budget is None else str(max(1, round(budget * 1000)))
-                conn.execute("SELECT set_config('statement_timeout', %s, true)", [milliseconds])
-                rows = conn.execute(self.sql, self.params).fetchall()
+            rows = conn.execute(self.sql, self.params).fetchall()
         except errors.QueryCanceled as exc:
             limit = "by the server" if budget is None else f"after {budget} s (its timeout)"
             raise LookupTimeout(f"lookup cancelled {limit}") from exc

@@ -11,6 +11,12 @@ replicas' pools, made on first use, or uses the primary if there are none.
 
 A replica is a hot standby of the whole primary cluster (``pg_basebackup -R``), so it holds
 all three databases under the same names.
+
+``connection(db, statement_timeout=seconds)`` hands out a session that already runs with that
+``statement_timeout``, from pools of its own made on first use (one set per distinct timeout, up
+to ``MAX_TIMEOUT_POOLS``; past that, the session is set and reset around the work). A lookup is
+then one statement: scoping the timeout with ``SET LOCAL`` took a transaction and three more
+round trips, a quarter of a lookup's time at a million fingerprints.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from contextlib import contextmanager
 from typing import Any, Final
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .dberrors import translated
@@ -36,7 +43,9 @@ POOL_TIMEOUT_SECONDS: Final = 10.0
 # a pool could wait another 10-30 s before trying again (the fault test saw submits come
 # back 10 s after the server). 10 s bounds each pause at a few seconds.
 RECONNECT_TIMEOUT_SECONDS: Final = 10.0
+_READ_ONLY: Final = "-c default_transaction_read_only=on"
 REPLICA_POLL_SECONDS: Final = 0.02
+MAX_TIMEOUT_POOLS: Final = 4
 
 
 class Pools:
@@ -65,6 +74,8 @@ class Pools:
         for pool in self._pools.values():
             pool.open(wait=False)
         self._replica_pools: dict[tuple[int, str], ConnectionPool[Any]] = {}
+        # (replica or None for the primary, database, statement_timeout in ms) -> pool
+        self._timeout_pools: dict[tuple[int | None, str, int], ConnectionPool[Any]] = {}
         self._replica_turn = itertools.count()
         self._replica_lock = threading.Lock()
 
@@ -78,9 +89,10 @@ class Pools:
         key = "musicbrainz (external)" if external else self.settings.dbname(MUSICBRAINZ)
         with self._replica_lock:
             if key not in self._pools:
-                dsn = self.settings.database_dsn(MUSICBRAINZ)
-                options = {"options": "-c default_transaction_read_only=on"} if external else {}
-                self._pools[key] = _pool_for(dsn, key, 0, self._sizes[1], options)
+                dsn, options = self._dsn(MUSICBRAINZ)
+                self._pools[key] = _pool_for(
+                    dsn, key, 0, self._sizes[1], {"options": options} if options else {}
+                )
                 self._pools[key].open(wait=False)
             return self._pools[key]
 
@@ -95,26 +107,71 @@ class Pools:
 
     @contextmanager
     def connection(
-        self, database: str, operation: str, *, read_only: bool = False
+        self,
+        database: str,
+        operation: str,
+        *,
+        read_only: bool = False,
+        statement_timeout: float | None = None,
     ) -> Iterator[psycopg.Connection[Any]]:
         """A pooled autocommit connection to app, fingerprint or ingest, for ``operation``.
 
         Errors inside the block come out as acoustid_pg's typed exceptions, naming the
         operation and the database. Use ``with conn.transaction():`` for work that must be
         atomic. ``read_only`` work goes to the next replica in turn when there are replicas
-        (it may not see the latest writes yet: see ``wait_for_replicas``).
+        (it may not see the latest writes yet: see ``wait_for_replicas``). With
+        ``statement_timeout`` (seconds), every statement of the session is cancelled past it.
         """
-        pool, where = self.pool(database), ""
         external = database == MUSICBRAINZ and self.settings.external_musicbrainz
+        replica, where = None, ""
         if read_only and self.replicas and not external:
             replica = next(self._replica_turn) % len(self.replicas)
-            pool, where = self.replica_pool(replica, database), f" on replica {replica}"
+            where = f" on replica {replica}"
+        pool = self.pool(database) if replica is None else self.replica_pool(replica, database)
+        milliseconds = None if statement_timeout is None else timeout_milliseconds(statement_timeout)
+        preset = milliseconds is not None and self._timeout_pool(database, replica, milliseconds)
+        if preset:
+            pool = preset
         name = "the MusicBrainz database" if external else self.settings.dbname(database)
         try:
             with pool.connection(timeout=POOL_TIMEOUT_SECONDS) as conn, translated(name, operation):
-                yield conn
+                if milliseconds is None or preset:
+                    yield conn
+                else:
+                    with _session_timeout(conn, milliseconds):
+                        yield conn
         except PoolTimeout as exc:
             raise ConnectError(f"cannot connect to database {name!r}{where}: {exc}") from exc
+
+    def _timeout_pool(
+        self, database: str, replica: int | None, milliseconds: int
+    ) -> ConnectionPool[Any] | None:
+        """The pool whose sessions run with this statement_timeout (made on first use), or None
+        once MAX_TIMEOUT_POOLS other timeouts have pools."""
+        if replica is None:
+            name = self.settings.dbname(database)
+            dsn, options = self._dsn(database)
+        else:
+            name = self.replicas[replica].dbname(database)
+            dsn, options = self.replicas[replica].dsn(name), ""
+        key = (replica, name, milliseconds)
+        with self._replica_lock:
+            if key not in self._timeout_pools:
+                if len({k[2] for k in self._timeout_pools} | {milliseconds}) > MAX_TIMEOUT_POOLS:
+                    return None
+                options = f"{options} -c statement_timeout={milliseconds}".strip()
+                label = f"{name} (statement_timeout {milliseconds} ms)"
+                pool = _pool_for(dsn, label, 0, self._sizes[1], {"options": options})
+                pool.open(wait=False)
+                self._timeout_pools[key] = pool
+            return self._timeout_pools[key]
+
+    def _dsn(self, database: str) -> tuple[str, str]:
+        """The primary's DSN for ``database`` and the session options its pool gives."""
+        if database == MUSICBRAINZ:
+            external = self.settings.external_musicbrainz
+            return self.settings.database_dsn(MUSICBRAINZ), _READ_ONLY if external else ""
+        return self.settings.dsn(self.settings.dbname(database)), ""
 
     def wait_for_replicas(self, timeout: float = 10.0) -> None:
         """Return once every replica has replayed everything the primary had written when called.
@@ -148,8 +205,26 @@ class Pools:
         return bool(row and row[0])
 
     def close(self) -> None:
-        for pool in [*self._pools.values(), *self._replica_pools.values()]:
+        for pool in [*self._pools.values(), *self._replica_pools.values(), *self._timeout_pools.values()]:
             pool.close()
+
+
+def timeout_milliseconds(seconds: float) -> int:
+    """A timeout in seconds as statement_timeout's whole milliseconds (at least 1: 0 means none)."""
+    return max(1, round(seconds * 1000))
+
+
+@contextmanager
+def _session_timeout(conn: psycopg.Connection[Any], milliseconds: int) -> Iterator[None]:
+    """Run the block with the session's statement_timeout set, then put the server's back."""
+    conn.execute("SELECT set_config('statement_timeout', %s, false)", [str(milliseconds)])
+    try:
+        yield
+    finally:
+        if conn.info.transaction_status == TransactionStatus.IDLE:
+            conn.execute("RESET statement_timeout")
+        else:  # left mid-transaction or broken: the pool must not hand the setting on
+            conn.close()
 
 
 def _pool(settings: Settings, name: str, min_size: int, max_size: int) -> ConnectionPool[Any]:

@@ -117,8 +117,43 @@ def test_a_lookup_past_its_budget_raises_lookup_timeout(
         client.lookup(imported["items"], 100, timeout=0.2)
     assert time.monotonic() - started < 5
     locked_fingerprints.rollback()
-    # The budget was the transaction's own: the pooled connection has no timeout left over.
+    # The budget belonged to sessions of its own: the plain pool's have no timeout.
     assert client.lookup(imported["items"], 100, timeout=None)[0].track_gid == imported["gid"]
+    with client.pools.connection("fingerprint", "test") as conn:
+        assert conn.execute("SHOW statement_timeout").fetchone() == ("0",)
+
+
+def test_sessions_carry_the_timeout_asked_for_and_only_inside_the_block(
+    client: AcoustID, imported: dict[str, Any], locked_fingerprints: psycopg.Connection
+) -> None:
+    # More distinct timeouts than get pools of their own: the last ones set and reset a session.
+    budgets = [0.2 + 0.01 * n for n in range(pools_module.MAX_TIMEOUT_POOLS + 2)]
+    for budget in budgets:
+        with client.pools.connection("fingerprint", "test", read_only=True, statement_timeout=budget) as conn:
+            shown = conn.execute("SHOW statement_timeout").fetchone()
+        assert shown == (f"{round(budget * 1000)}ms",)
+        with pytest.raises(LookupTimeout, match=f"after {budget} s"):
+            client.lookup(imported["items"], 100, timeout=budget)
+    assert len({key[2] for key in client.pools._timeout_pools}) == pools_module.MAX_TIMEOUT_POOLS
+    locked_fingerprints.rollback()
+    for _ in range(3):  # every pooled plain session is back to the server's setting
+        with client.pools.connection("fingerprint", "test") as conn:
+            assert conn.execute("SHOW statement_timeout").fetchone() == ("0",)
+    assert client.lookup(imported["items"], 100, timeout=budgets[-1])[0].track_gid == imported["gid"]
+
+
+def test_a_session_left_mid_transaction_is_not_handed_on_with_its_timeout(client: AcoustID) -> None:
+    beyond = [1 + n for n in range(pools_module.MAX_TIMEOUT_POOLS + 1)]
+    for seconds in beyond:  # fill the pools' quota, so the next timeout sets a plain session
+        with client.pools.connection("fingerprint", "test", statement_timeout=seconds):
+            pass
+    with (
+        pytest.raises(RuntimeError),
+        client.pools.connection("fingerprint", "test", statement_timeout=7.5) as conn,
+    ):
+        conn.execute("BEGIN")
+        raise RuntimeError("the caller's own failure")
+    assert conn.closed
     with client.pools.connection("fingerprint", "test") as conn:
         assert conn.execute("SHOW statement_timeout").fetchone() == ("0",)
 
