@@ -22,6 +22,7 @@ round trips, a quarter of a lookup's time at a million fingerprints.
 from __future__ import annotations
 
 import itertools
+import select
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -209,6 +210,23 @@ class Pools:
             pool.close()
 
 
+def check_connection(conn: psycopg.Connection[Any]) -> None:
+    """The pool's check of a connection it is about to hand out.
+
+    A server that ends an idle session (restart, crash, pg_terminate_backend) sends its
+    goodbye or closes the socket, which makes the socket readable; a healthy idle session's
+    socket has nothing to read. Only then is it worth psycopg_pool's check, a round trip that
+    was a sixth of a lookup on an idle machine (0.2 ms).
+    """
+    if conn.closed or conn.info.transaction_status != TransactionStatus.IDLE:
+        ConnectionPool.check_connection(conn)
+        return
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLIN | select.POLLPRI)
+    if poller.poll(0):
+        ConnectionPool.check_connection(conn)
+
+
 def timeout_milliseconds(seconds: float) -> int:
     """A timeout in seconds as statement_timeout's whole milliseconds (at least 1: 0 means none)."""
     return max(1, round(seconds * 1000))
@@ -241,6 +259,6 @@ def _pool_for(
         open=False,
         name=f"acoustid-{name}",
         kwargs={"autocommit": True, **(extra or {})},
-        check=ConnectionPool.check_connection,
+        check=check_connection,
         reconnect_timeout=RECONNECT_TIMEOUT_SECONDS,
     )

@@ -218,3 +218,32 @@ def test_missing_schema_extension_or_database(cluster: Cluster, monkeypatch: pyt
     missing = acoustid_pg.connect(server_conninfo(cluster), fingerprint="no_such_database")
     with missing, pytest.raises(ConnectError, match="no_such_database"):
         missing.lookup(items, 100)
+
+
+def test_handing_out_a_healthy_pooled_session_sends_nothing(
+    client: AcoustID, imported: dict[str, Any]
+) -> None:
+    client.lookup(imported["items"], 100)
+    with client.pools.connection("fingerprint", "test", read_only=True, statement_timeout=5.0) as conn:
+        pid = conn.info.backend_pid  # known client-side: asking the server would be a statement
+        with psycopg.connect(client.pools.settings.dsn(client.pools.settings.dbname("fingerprint"))) as admin:
+            row = admin.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()
+    # The session's last statement is still the lookup: the pool's check sent no query.
+    assert row is not None and "acoustid_lookup" in row[0]
+
+
+def test_a_pooled_session_the_server_ended_while_idle_is_replaced_before_use(
+    deployment: Deployment, client: AcoustID, imported: dict[str, Any]
+) -> None:
+    client.lookup(imported["items"], 100)
+    with client.pools.connection("fingerprint", "test", read_only=True, statement_timeout=5.0) as conn:
+        ended = conn.info.backend_pid
+    assert deployment.fp.execute("SELECT pg_terminate_backend(%s)", [ended]).fetchone() == (True,)
+    for _ in range(100):
+        if not deployment.fp.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [ended]).fetchone():
+            break
+        time.sleep(0.02)
+    matches = client.lookup(imported["items"], 100)  # no ConnectionLost: the check saw the goodbye
+    assert matches[0].track_gid == imported["gid"]
+    with client.pools.connection("fingerprint", "test", read_only=True, statement_timeout=5.0) as conn:
+        assert conn.info.backend_pid != ended
