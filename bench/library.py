@@ -215,3 +215,29 @@ def grow(library: Library, count: int, *, seed: int = 1) -> None:
         conn.execute("VACUUM ANALYZE track")
     library.vacuum_seconds = time.perf_counter() - started
     library.size += count
+
+
+# What a lookup reads, in the order pg_prewarm loads it (the last loaded stays if they do not
+# all fit): the fingerprint table's own pages and indexes, then the tracks and their MBIDs.
+# Not the items' TOAST (4 GB at a million): a lookup reads only its few candidates' items.
+_LOOKUP_RELATIONS = """
+SELECT c.oid FROM pg_class AS c
+WHERE c.oid IN ('fingerprint'::regclass, 'track'::regclass, 'track_mbid'::regclass)
+    OR c.oid IN (SELECT indexrelid FROM pg_index
+        WHERE indrelid IN ('fingerprint'::regclass, 'track'::regclass, 'track_mbid'::regclass))
+ORDER BY c.relkind = 'r' DESC, pg_relation_size(c.oid) DESC
+"""
+
+
+def prewarm(conn: psycopg.Connection[Any]) -> tuple[int, float]:
+    """Load what lookups read into shared buffers (pg_prewarm), as a server that has been
+    answering lookups for a while holds it: the bytes loaded and the seconds it took."""
+    started = time.perf_counter()
+    conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+    loaded = 0
+    for (oid,) in conn.execute(_LOOKUP_RELATIONS).fetchall():
+        row = conn.execute(
+            "SELECT pg_prewarm(%s::regclass) * current_setting('block_size')::bigint", [oid]
+        ).fetchone()
+        loaded += row[0] if row else 0
+    return loaded, time.perf_counter() - started

@@ -47,6 +47,7 @@ RECONNECT_TIMEOUT_SECONDS: Final = 10.0
 _READ_ONLY: Final = "-c default_transaction_read_only=on"
 REPLICA_POLL_SECONDS: Final = 0.02
 MAX_TIMEOUT_POOLS: Final = 4
+_LONGEST_TIMEOUT_MS: Final = 2**31 - 1  # statement_timeout is an int4 of milliseconds
 
 
 class Pools:
@@ -227,9 +228,14 @@ def check_connection(conn: psycopg.Connection[Any]) -> None:
         ConnectionPool.check_connection(conn)
 
 
-def timeout_milliseconds(seconds: float) -> int:
-    """A timeout in seconds as statement_timeout's whole milliseconds (at least 1: 0 means none)."""
-    return max(1, round(seconds * 1000))
+def timeout_milliseconds(seconds: object) -> int:
+    """A timeout in seconds as statement_timeout's whole milliseconds: at least 1 (0 means
+    none), at most what the setting holds (about 24.8 days, for anything longer)."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
+        raise InvalidArgumentError(
+            "statement_timeout", f"must be a positive number of seconds, got {seconds!r}"
+        )
+    return max(1, round(min(seconds * 1000, _LONGEST_TIMEOUT_MS)))
 
 
 @contextmanager

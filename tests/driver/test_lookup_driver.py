@@ -247,3 +247,18 @@ def test_a_pooled_session_the_server_ended_while_idle_is_replaced_before_use(
     assert matches[0].track_gid == imported["gid"]
     with client.pools.connection("fingerprint", "test", read_only=True, statement_timeout=5.0) as conn:
         assert conn.info.backend_pid != ended
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), "5", True])
+def test_a_session_timeout_that_is_not_a_positive_number_is_refused(
+    client: AcoustID, timeout: object
+) -> None:
+    refused = pytest.raises(InvalidArgumentError, match="statement_timeout")
+    with refused, client.pools.connection("fingerprint", "test", statement_timeout=timeout):  # type: ignore[arg-type]
+        pass
+
+
+def test_a_timeout_longer_than_the_setting_holds_means_its_longest(client: AcoustID) -> None:
+    for seconds in (1e12, float("inf")):
+        with client.pools.connection("fingerprint", "test", statement_timeout=seconds) as conn:
+            assert conn.execute("SELECT current_setting('statement_timeout')").fetchone() == ("2147483647ms",)

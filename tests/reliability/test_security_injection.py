@@ -245,6 +245,11 @@ def driver_calls(s: Submitter) -> dict[tuple[str, str], Callable[[AcoustID, str]
         ("accounts.local_pair", "name"): lambda c, h: c.accounts.local_pair(h),
         ("import_file", "path"): lambda c, h: c.import_file(Path(h)),
         ("pools.connection", "database"): lambda c, h: c.pools.connection(h, "test").__enter__(),
+        ("pools.connection", "statement_timeout"): lambda c, h: c.pools.connection(
+            "fingerprint",
+            "test",
+            statement_timeout=h,  # type: ignore[arg-type]
+        ).__enter__(),
         ("pools.pool", "database"): lambda c, h: c.pools.pool(h),
     }
 
