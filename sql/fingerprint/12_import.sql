@@ -45,6 +45,8 @@ COMMENT ON FUNCTION acoustid_lock_duration_window(integer) IS
 -- The track an import joins: walking matches above TRACK_MERGE_THRESHOLD best first, the first
 -- track whose every fingerprint is within the duration window and scores at least
 -- TRACK_GROUP_MIN against the new one. No row: the import creates a track.
+-- The matched fingerprint itself is not compared again: the search found it in the window with
+-- the same compare2 call, scoring above TRACK_MERGE_THRESHOLD, so above TRACK_GROUP_MIN too.
 CREATE FUNCTION acoustid_match_track(items integer[], duration integer)
 RETURNS TABLE (track_id integer, fingerprint_id integer, score real)
 LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
@@ -61,6 +63,7 @@ BEGIN
         CONTINUE WHEN EXISTS (
             SELECT FROM fingerprint AS f
             WHERE f.track_id = candidate.matched_track
+                AND f.id <> candidate.matched_fingerprint
                 AND (
                     abs(f.length - duration) > acoustid_fingerprint_max_length_diff()
                     OR acoustid_compare2(f.fingerprint, items, acoustid_track_max_offset())
