@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import json
 import threading
 from collections.abc import Coroutine, Sequence
@@ -39,6 +40,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, RetentionPolic
 from .errors import AcoustidError
 
 DEFAULT_TIMEOUT: Final = 5.0
+STOP_TIMEOUT: Final = 5.0  # seconds for the tasks still on the loop to unwind when it stops
 RECONNECT_WAIT: Final = 0.5
 
 T = TypeVar("T")
@@ -85,10 +87,24 @@ class _Loop:
             raise _translate(exc) from exc
 
     def stop(self) -> None:
+        """Let whatever still runs on the loop unwind, then stop it. A connect that timed out is
+        cancelled but still pending: stopping under it left a task asyncio reported, when it was
+        collected, as destroyed while pending."""
+        if self.loop.is_running():
+            unwound = asyncio.run_coroutine_threadsafe(_cancel_pending(), self.loop)
+            with contextlib.suppress(concurrent.futures.TimeoutError, TimeoutError):
+                unwound.result(STOP_TIMEOUT)
         self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(5)
+        self._thread.join(STOP_TIMEOUT)
         if not self._thread.is_alive():
             self.loop.close()
+
+
+async def _cancel_pending() -> None:
+    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _translate(exc: BaseException) -> MessagingError:

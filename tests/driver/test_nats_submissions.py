@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import random
 
 import pytest
 
 from acoustid_pg.api import AcoustID
-from acoustid_pg.nats_bridge import JetStream
+from acoustid_pg.nats_bridge import JetStream, MessagingError
 from acoustid_pg.nats_server import NatsServer
 from acoustid_pg.submission import Submission
 from acoustid_pg.submission_feed import STREAM, SUBJECT, decode_ids, encode_ids
@@ -128,3 +129,15 @@ def test_a_nats_outage_is_logged_once_not_per_submit(
 def test_submits_without_nats_announce_nothing(client: AcoustID, submitter: Submitter) -> None:
     assert client.announcer is None
     assert len(client.submit_many(submissions(submitter, 1))) == 1
+
+
+def test_a_connect_that_times_out_leaves_no_task_behind(
+    nats_server: NatsServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    nats_server.halt()  # nothing answers: the client retries until our deadline cancels it
+    caplog.set_level(logging.ERROR, logger="asyncio")
+    with pytest.raises(MessagingError, match="did not complete in time"):
+        JetStream.connect(nats_server.url, timeout=0.5)
+    gc.collect()  # a task destroyed while pending is reported when it is collected
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []
+    nats_server.start()
