@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from typing import Any, Final
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -92,9 +93,7 @@ class Pools:
         with self._replica_lock:
             if key not in self._pools:
                 dsn, options = self._dsn(MUSICBRAINZ)
-                self._pools[key] = _pool_for(
-                    dsn, key, 0, self._sizes[1], {"options": options} if options else {}
-                )
+                self._pools[key] = _pool_for(dsn, key, 0, self._sizes[1], _session_options(dsn, options))
                 self._pools[key].open(wait=False)
             return self._pools[key]
 
@@ -161,9 +160,9 @@ class Pools:
             if key not in self._timeout_pools:
                 if len({k[2] for k in self._timeout_pools} | {milliseconds}) > MAX_TIMEOUT_POOLS:
                     return None
-                options = f"{options} -c statement_timeout={milliseconds}".strip()
                 label = f"{name} (statement_timeout {milliseconds} ms)"
-                pool = _pool_for(dsn, label, 0, self._sizes[1], {"options": options})
+                session = _session_options(dsn, options, f"-c statement_timeout={milliseconds}")
+                pool = _pool_for(dsn, label, 0, self._sizes[1], session)
                 pool.open(wait=False)
                 self._timeout_pools[key] = pool
             return self._timeout_pools[key]
@@ -209,6 +208,14 @@ class Pools:
     def close(self) -> None:
         for pool in [*self._pools.values(), *self._replica_pools.values(), *self._timeout_pools.values()]:
             pool.close()
+
+
+def _session_options(dsn: str, *settings: str) -> dict[str, str]:
+    """Connection keywords adding ``settings`` (``-c name=value``) to the DSN's own options,
+    which a separate ``options`` keyword would replace rather than extend."""
+    given = str(conninfo_to_dict(dsn).get("options") or "")
+    merged = " ".join(filter(None, (given, *settings)))
+    return {"options": merged} if merged else {}
 
 
 def check_connection(conn: psycopg.Connection[Any]) -> None:

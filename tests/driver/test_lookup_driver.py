@@ -262,3 +262,15 @@ def test_a_timeout_longer_than_the_setting_holds_means_its_longest(client: Acous
     for seconds in (1e12, float("inf")):
         with client.pools.connection("fingerprint", "test", statement_timeout=seconds) as conn:
             assert conn.execute("SELECT current_setting('statement_timeout')").fetchone() == ("2147483647ms",)
+
+
+def test_a_timeout_session_keeps_the_options_its_dsn_gives(deployment: Deployment) -> None:
+    url = f"{server_conninfo(deployment.cluster)} options='-c application_name=mine'"
+    with (
+        acoustid_pg.connect(url, **deployment.names) as client,
+        client.pools.connection("fingerprint", "test", statement_timeout=1.5) as conn,
+    ):
+        shown = conn.execute(
+            "SELECT current_setting('application_name'), current_setting('statement_timeout')"
+        )
+        assert shown.fetchone() == ("mine", "1500ms")
