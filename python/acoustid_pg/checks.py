@@ -26,6 +26,15 @@ def check_int(field: str, value: object, *, minimum: int, maximum: int) -> int:
     return value
 
 
+def check_seconds(field: str, value: object, *, or_none: bool = False) -> float:
+    """A positive number of seconds; ``or_none`` only words the message for callers that also
+    take None (they handle None themselves)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        also = " or None" if or_none else ""
+        raise InvalidArgumentError(field, f"must be a positive number of seconds{also}, got {value!r}")
+    return float(value)
+
+
 def check_id(field: str, value: object) -> int:
     return check_int(field, value, minimum=1, maximum=MAX_ID)
 

@@ -13,6 +13,7 @@ import psycopg
 from psycopg import errors
 
 from . import audio
+from .checks import check_seconds
 from .errors import InvalidArgumentError, LookupTimeout
 from .fingerprint_input import check_duration, check_items, decode
 from .int4array import Int4Array
@@ -102,11 +103,7 @@ def _check_max_results(value: object) -> int:
 
 
 def check_timeout(value: object) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise InvalidArgumentError("timeout", f"must be a positive number of seconds or None, got {value!r}")
-    return float(value)
+    return None if value is None else check_seconds("timeout", value, or_none=True)
 
 
 def _query(fp: object, duration: object) -> tuple[str, Int4Array | str, int]:

@@ -34,8 +34,9 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from .checks import check_seconds
 from .dberrors import translated
-from .errors import ConnectError, InvalidArgumentError, ReplicaLagTimeout
+from .errors import ConnectError, ReplicaLagTimeout
 from .settings import DATABASES, MUSICBRAINZ, Settings
 
 POOL_TIMEOUT_SECONDS: Final = 10.0
@@ -80,7 +81,7 @@ class Pools:
         # (replica or None for the primary, database, statement_timeout in ms) -> pool
         self._timeout_pools: dict[tuple[int | None, str, int], ConnectionPool[Any]] = {}
         self._replica_turn = itertools.count()
-        self._replica_lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the pools made on first use (replica, timeout, MusicBrainz)
 
     def pool(self, database: str) -> ConnectionPool[Any]:
         if database == MUSICBRAINZ:
@@ -90,7 +91,7 @@ class Pools:
     def _musicbrainz_pool(self) -> ConnectionPool[Any]:
         external = self.settings.external_musicbrainz
         key = "musicbrainz (external)" if external else self.settings.dbname(MUSICBRAINZ)
-        with self._replica_lock:
+        with self._lock:
             if key not in self._pools:
                 dsn, options = self._dsn(MUSICBRAINZ)
                 self._pools[key] = _pool_for(dsn, key, 0, self._sizes[1], _session_options(dsn, options))
@@ -100,7 +101,7 @@ class Pools:
     def replica_pool(self, replica: int, database: str) -> ConnectionPool[Any]:
         """The pool of ``database`` on replica number ``replica`` (opened on first use)."""
         key = (replica, self.replicas[replica].dbname(database))
-        with self._replica_lock:
+        with self._lock:
             if key not in self._replica_pools:
                 self._replica_pools[key] = _pool(self.replicas[replica], key[1], *self._sizes)
                 self._replica_pools[key].open(wait=False)
@@ -128,15 +129,18 @@ class Pools:
         if read_only and self.replicas and not external:
             replica = next(self._replica_turn) % len(self.replicas)
             where = f" on replica {replica}"
-        pool = self.pool(database) if replica is None else self.replica_pool(replica, database)
         milliseconds = None if statement_timeout is None else timeout_milliseconds(statement_timeout)
-        preset = milliseconds is not None and self._timeout_pool(database, replica, milliseconds)
-        if preset:
+        preset = None if milliseconds is None else self._timeout_pool(database, replica, milliseconds)
+        if preset is not None:
             pool = preset
+        elif replica is None:
+            pool = self.pool(database)
+        else:
+            pool = self.replica_pool(replica, database)
         name = "the MusicBrainz database" if external else self.settings.dbname(database)
         try:
             with pool.connection(timeout=POOL_TIMEOUT_SECONDS) as conn, translated(name, operation):
-                if milliseconds is None or preset:
+                if milliseconds is None or preset is not None:
                     yield conn
                 else:
                     with _session_timeout(conn, milliseconds):
@@ -156,7 +160,7 @@ class Pools:
             name = self.replicas[replica].dbname(database)
             dsn, options = self.replicas[replica].dsn(name), ""
         key = (replica, name, milliseconds)
-        with self._replica_lock:
+        with self._lock:
             if key not in self._timeout_pools:
                 if len({k[2] for k in self._timeout_pools} | {milliseconds}) > MAX_TIMEOUT_POOLS:
                     return None
@@ -179,8 +183,7 @@ class Pools:
 
         Raises ReplicaLagTimeout after ``timeout`` seconds. Without replicas it returns at once.
         """
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-            raise InvalidArgumentError("timeout", f"must be a positive number of seconds, got {timeout!r}")
+        timeout = check_seconds("timeout", timeout)
         if not self.replicas:
             return
         with self.connection("fingerprint", "replica wait") as conn:
@@ -238,11 +241,8 @@ def check_connection(conn: psycopg.Connection[Any]) -> None:
 def timeout_milliseconds(seconds: object) -> int:
     """A timeout in seconds as statement_timeout's whole milliseconds: at least 1 (0 means
     none), at most what the setting holds (about 24.8 days, for anything longer)."""
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
-        raise InvalidArgumentError(
-            "statement_timeout", f"must be a positive number of seconds, got {seconds!r}"
-        )
-    return max(1, round(min(seconds * 1000, _LONGEST_TIMEOUT_MS)))
+    positive = check_seconds("statement_timeout", seconds)
+    return max(1, round(min(positive * 1000, _LONGEST_TIMEOUT_MS)))
 
 
 @contextmanager
