@@ -8,7 +8,7 @@ import psycopg
 from psycopg_pool import PoolTimeout
 
 from .errors import AcoustidError
-from .pools import Pools
+from .pools import Pools, session_timeout, timeout_milliseconds
 from .settings import DATABASES, MUSICBRAINZ
 
 MIRROR_TIMEOUT: Final = 2.0  # seconds: /_health must answer even when the mirror hangs
@@ -37,8 +37,10 @@ class HealthCheck:
         try:
             # The pool itself, not Pools.connection: its wait is the short timeout here, and
             # the mirror is never on the replicas when external.
-            with self._pools.pool(MUSICBRAINZ).connection(timeout=timeout) as conn:
-                conn.execute(f"SET statement_timeout = {int(timeout * 1000)}")
+            with (
+                self._pools.pool(MUSICBRAINZ).connection(timeout=timeout) as conn,
+                session_timeout(conn, timeout_milliseconds(timeout)),
+            ):
                 conn.execute("SELECT 1").fetchone()
         except (AcoustidError, PoolTimeout, psycopg.Error, OSError) as exc:
             reason = (str(exc).splitlines() or [type(exc).__name__])[0][:300]

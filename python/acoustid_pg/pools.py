@@ -143,7 +143,7 @@ class Pools:
                 if milliseconds is None or preset is not None:
                     yield conn
                 else:
-                    with _session_timeout(conn, milliseconds):
+                    with session_timeout(conn, milliseconds):
                         yield conn
         except PoolTimeout as exc:
             raise ConnectError(f"cannot connect to database {name!r}{where}: {exc}") from exc
@@ -246,7 +246,7 @@ def timeout_milliseconds(seconds: object) -> int:
 
 
 @contextmanager
-def _session_timeout(conn: psycopg.Connection[Any], milliseconds: int) -> Iterator[None]:
+def session_timeout(conn: psycopg.Connection[Any], milliseconds: int) -> Iterator[None]:
     """Run the block with the session's statement_timeout set, then put the server's back."""
     conn.execute("SELECT set_config('statement_timeout', %s, false)", [str(milliseconds)])
     try:

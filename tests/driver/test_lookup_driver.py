@@ -274,3 +274,12 @@ def test_a_timeout_session_keeps_the_options_its_dsn_gives(deployment: Deploymen
             "SELECT current_setting('application_name'), current_setting('statement_timeout')"
         )
         assert shown.fetchone() == ("mine", "1500ms")
+
+
+def test_the_mirror_health_check_leaves_no_timeout_on_the_pooled_session(deployment: Deployment) -> None:
+    # Any database answers the check's SELECT 1; this one stands in for the mirror.
+    names = {**deployment.names, "musicbrainz": deployment.names["fingerprint"]}
+    with acoustid_pg.connect(server_conninfo(deployment.cluster), **names, max_size=1) as client:
+        assert client.health.musicbrainz()["status"] == "ok"
+        with client.pools.connection("musicbrainz", "test") as conn:
+            assert conn.execute("SHOW statement_timeout").fetchone() == ("0",)
