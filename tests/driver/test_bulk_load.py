@@ -14,7 +14,7 @@ from acoustid_pg import fingerprint as core
 from acoustid_pg.api import AcoustID
 from acoustid_pg.bulk import BATCH_ROWS, FingerprintRow
 from acoustid_pg.cluster import Cluster
-from acoustid_pg.errors import InvalidArgumentError
+from acoustid_pg.errors import InvalidArgumentError, StatementCancelled
 from acoustid_pg.indexes import LOOKUP_INDEXES
 from tests.support.driver import count_mismatches, walk
 from tests.support.management import Deployment, scalar, server_conninfo
@@ -175,3 +175,37 @@ def test_a_failed_rebuilding_load_still_builds_the_indexes(deployment: Deploymen
     assert client.indexes.missing() == []
     (match,) = client.lookup(rows[3].fingerprint, 100)
     assert match.score == 1.0
+
+
+def test_a_copy_the_server_stops_midway_raises_and_keeps_the_batches_before(
+    deployment: Deployment, client: AcoustID
+) -> None:
+    """The loader queues a batch's COPY data for a writer thread: a server error in the middle of
+    the stream (here a trigger's, on a row several chunks in) must reach the caller as the
+    facade's typed error, without hanging, and leave the connection fit for the next load."""
+    fp = deployment.fp
+    fp.execute(
+        """CREATE FUNCTION stop_at_4242() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NEW.length = 4242 THEN
+                RAISE EXCEPTION 'stopped at row %', NEW.id USING ERRCODE = 'query_canceled';
+            END IF;
+            RETURN NEW;
+        END $$"""
+    )
+    fp.execute(
+        "CREATE TRIGGER stop_at_4242 BEFORE INSERT ON fingerprint FOR EACH ROW EXECUTE FUNCTION stop_at_4242()"
+    )
+    rng = random.Random(11)
+    rows = [FingerprintRow(walk(rng), 100) for _ in range(700)]
+    rows[550] = FingerprintRow(walk(rng), 4242)  # the third 128-row chunk of the second batch
+    committed: list[int] = []
+    with pytest.raises(StatementCancelled, match="stopped at row"):
+        client.bulk_load(rows, batch_rows=300, progress=committed.append)
+    assert committed == [300]
+    assert scalar(fp, "SELECT count(*) FROM fingerprint") == 300
+    assert scalar(fp, "SELECT count(*) FROM fingerprint_data") == 300
+    fp.execute("DROP TRIGGER stop_at_4242 ON fingerprint")
+    assert client.bulk_load(rows[300:], batch_rows=300) == 400
+    assert scalar(fp, "SELECT count(*) FROM fingerprint") == 700
+    assert count_mismatches(fp) == []
