@@ -356,6 +356,89 @@ test_extract_query(void)
 	CHECK(n == 1 && query[0] == 0x12345670, "masked duplicates are dropped");
 }
 
+/* extract_query as the spec words it: each term compared with every term already taken. */
+static size_t
+literal_extract_query(const int32_t *fp, size_t size, int32_t *query)
+{
+	size_t		clean = 0;
+	size_t		start;
+	size_t		nterms = 0;
+	size_t		i;
+
+	for (i = 0; i < size; i++)
+		clean += fp[i] != ACOUSTID_SILENCE;
+	if (clean == 0)
+		return 0;
+	start = clean > ACOUSTID_QUERY_LENGTH ? clean - ACOUSTID_QUERY_LENGTH : 0;
+	if (start > 80)
+		start = 80;
+	for (i = start; i < size && nterms < ACOUSTID_QUERY_LENGTH; i++)
+	{
+		int32_t		term = (int32_t) ((uint32_t) fp[i] & 0xFFFFFFF0u);
+		size_t		k;
+
+		if (fp[i] == ACOUSTID_SILENCE)
+			continue;
+		for (k = 0; k < nterms && query[k] != term; k++)
+			;
+		if (k == nterms)
+			query[nterms++] = term;
+	}
+	return nterms;
+}
+
+/*
+ * The hash set of taken terms against the literal version, on shapes that
+ * stress it: few distinct values (long probe runs), terms that share their
+ * hash's top bits, silence, the all-ones and zero items, and random walks.
+ */
+static void
+test_extract_query_matches_literal(void)
+{
+	int32_t		fp[1200];
+	int32_t		got[ACOUSTID_QUERY_LENGTH];
+	int32_t		want[ACOUSTID_QUERY_LENGTH];
+	int			mismatches = 0;
+	int			round;
+
+	for (round = 0; round < 3000; round++)
+	{
+		size_t		size = 1 + rnd_below(1200);
+		uint32_t	values = 1 + rnd_below(round % 3 == 0 ? 300 : 1u << 20);
+		uint32_t	walk = rnd();
+		size_t		i,
+					ngot,
+					nwant;
+
+		for (i = 0; i < size; i++)
+		{
+			switch (round % 5)
+			{
+				case 0:			/* few values, spread: many repeats */
+					fp[i] = (int32_t) (rnd_below(values) * 0x10001u);
+					break;
+				case 1:			/* values 2^24 apart: equal low hash bits */
+					fp[i] = (int32_t) (rnd_below(256) << 24 | rnd_below(16));
+					break;
+				case 2:			/* silence, zero and all ones among walk items */
+					walk ^= UINT32_C(1) << rnd_below(32);
+					fp[i] = rnd_below(4) == 0 ? ACOUSTID_SILENCE :
+						rnd_below(4) == 0 ? (int32_t) rnd_below(2) * -1 : (int32_t) walk;
+					break;
+				default:		/* a Chromaprint-like walk */
+					walk ^= UINT32_C(1) << rnd_below(32);
+					fp[i] = (int32_t) walk;
+					break;
+			}
+		}
+		ngot = acoustid_core_extract_query(fp, size, got);
+		nwant = literal_extract_query(fp, size, want);
+		if (ngot != nwant || memcmp(got, want, nwant * sizeof(int32_t)) != 0)
+			mismatches++;
+	}
+	CHECK(mismatches == 0, "%d of 3000 queries differ from the literal version", mismatches);
+}
+
 /* The simhash a bit at a time, as the spec words it, to check the byte-lane counters against. */
 static int32_t
 bitwise_simhash(const int32_t *fp, size_t size)
@@ -595,6 +678,7 @@ main(void)
 	test_codec_round_trip();
 	test_codec_hostile();
 	test_distinct_items();
+	test_extract_query_matches_literal();
 	printf("%d passed, %d failed\n", checks - failures, failures);
 	return failures == 0 ? 0 : 1;
 }
