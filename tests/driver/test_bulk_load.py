@@ -194,7 +194,8 @@ def test_a_copy_the_server_stops_midway_raises_and_keeps_the_batches_before(
         END $$"""
     )
     fp.execute(
-        "CREATE TRIGGER stop_at_4242 BEFORE INSERT ON fingerprint FOR EACH ROW EXECUTE FUNCTION stop_at_4242()"
+        "CREATE TRIGGER stop_at_4242 BEFORE INSERT ON fingerprint"
+        " FOR EACH ROW EXECUTE FUNCTION stop_at_4242()"
     )
     rng = random.Random(11)
     rows = [FingerprintRow(walk(rng), 100) for _ in range(700)]
