@@ -153,17 +153,17 @@ class Pools:
     ) -> ConnectionPool[Any] | None:
         """The pool whose sessions run with this statement_timeout (made on first use), or None
         once MAX_TIMEOUT_POOLS other timeouts have pools."""
-        if replica is None:
-            name = self.settings.dbname(database)
-            dsn, options = self._dsn(database)
-        else:
-            name = self.replicas[replica].dbname(database)
-            dsn, options = self.replicas[replica].dsn(name), ""
+        name = (self.settings if replica is None else self.replicas[replica]).dbname(database)
         key = (replica, name, milliseconds)
         with self._lock:
             if key not in self._timeout_pools:
                 if len({k[2] for k in self._timeout_pools} | {milliseconds}) > MAX_TIMEOUT_POOLS:
                     return None
+                # Only here: making a DSN parses a conninfo (60 us), too dear for every lookup.
+                if replica is None:
+                    dsn, options = self._dsn(database)
+                else:
+                    dsn, options = self.replicas[replica].dsn(name), ""
                 label = f"{name} (statement_timeout {milliseconds} ms)"
                 session = _session_options(dsn, options, f"-c statement_timeout={milliseconds}")
                 pool = _pool_for(dsn, label, 0, self._sizes[1], session)
